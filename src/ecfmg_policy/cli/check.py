@@ -1,0 +1,124 @@
+"""``ecfmg-policy check``: decide records against the policy in force on a date."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+
+import click
+
+from ecfmg_policy.cli import report
+from ecfmg_policy.errors import InputError, PolicyError, did_you_mean
+from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
+from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, bundled_world_directory, load_policy_set
+from ecfmg_policy.evaluator.records import iter_records, load_reference
+
+
+class DateParam(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"`{value}` is not a real date; write it as YYYY-MM-DD", param, ctx)
+
+
+def _parse_data(values: tuple[str, ...]) -> dict[str, Path]:
+    paths = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise click.BadParameter(f"`{value}`: expected NAME=PATH, e.g. world_directory=schools.json",
+                                     param_hint="--data")
+        paths[name] = Path(path)
+    return paths
+
+
+def _fail_policy(error: PolicyError) -> None:
+    for diagnostic in error.diagnostics:
+        click.echo(diagnostic.render(), err=True)
+    click.echo(f"ecfmg-policy: the policy cannot be used ({len(error.diagnostics)} problem(s))", err=True)
+    sys.exit(report.EXIT_POLICY)
+
+
+def _load_data(policies: PolicySet, given: dict[str, Path]) -> dict[str, dict]:
+    """Reference data for every name the policies declare: given with --data, or the bundled sample."""
+    declared = {}
+    for compiled in policies.versions:
+        declared.update(dict(compiled.policy.data))
+    for name in given:
+        if name not in declared:
+            hint = did_you_mean(name, declared) or f"the policy reads: {', '.join(sorted(declared)) or 'no data'}"
+            raise click.BadParameter(f"the policy reads no data named `{name}`; {hint}", param_hint="--data")
+    data = {}
+    for name, kind in declared.items():
+        path = given.get(name)
+        if path is None:
+            if kind != "world-directory":
+                raise click.UsageError(f"the policy needs --data {name}=PATH")
+            path = bundled_world_directory()
+        data[name] = load_reference(kind, path, name)
+    return data
+
+
+@click.command()
+@click.argument("records", nargs=-1, required=True)
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
+              help="Policy file or directory (default: the bundled ECFMG policies).")
+@click.option("--policy-version", default=None, help="Use this version instead of the one in force on --as-of.")
+@click.option("--as-of", type=DateParam(), default=None, help="Judge as of this date (default: today).")
+@click.option("--data", "data_args", multiple=True, metavar="NAME=PATH",
+              help="Reference data, e.g. world_directory=schools.json (default: the bundled sample).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "jsonl"]), default=None,
+              help="text for people (default on a terminal), json (default otherwise) or jsonl.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Write results to this file instead of standard output.")
+def check(records, policy_path, policy_version, as_of, data_args, output_format, output) -> None:
+    """Check applicant RECORDS (JSON files, directories, .jsonl files, or - for stdin).
+
+    Exit status: 0 every record eligible or not applicable; 1 some record pending
+    or ineligible; 2 bad usage, an invalid record or unreadable input; 3 a broken policy.
+    """
+    as_of = as_of or datetime.date.today()
+    given_data = _parse_data(data_args)
+    try:
+        policies = load_policy_set(policy_path or bundled_policies())
+        compiled = policies.select(as_of, policy_version)
+    except PolicyError as exc:
+        _fail_policy(exc)
+    try:
+        data = _load_data(policies, given_data)
+    except InputError as exc:
+        click.echo(exc.diagnostic.render(), err=True)
+        sys.exit(report.EXIT_INVALID)
+    evaluator = Evaluator(compiled, data)
+    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    on_terminal = output is None and sys.stdout.isatty()
+    output_format = output_format or ("text" if on_terminal else "json")
+    results: list[RecordResult] = []
+    try:
+        for entry in iter_records(list(records)):
+            if entry.problem is not None:
+                d = entry.problem
+                place = f"{d.position.line}:{d.position.column}" if d.position else (d.pointer or "")
+                result = RecordResult(entry.label, as_of, compiled, "invalid", errors=((place, d.message),))
+                click.echo(d.render(), err=True)
+            else:
+                result = evaluator.evaluate(entry.label, entry.value, as_of)
+            results.append(result)
+            if output_format == "jsonl":
+                report.write_jsonl(result, stream)
+            elif output_format == "text":
+                click.echo(report.text_for(result, color=on_terminal) + "\n", file=stream, color=on_terminal)
+        if output_format == "json":
+            report.write_json(results, stream)
+        elif output_format == "text" and len(results) > 1:
+            click.echo(report.text_summary(results), file=stream)
+    finally:
+        if output:
+            stream.close()
+    sys.exit(report.exit_code(results))

@@ -1,0 +1,125 @@
+"""Turn record results into what people and programs read: text, JSON, JSON Lines.
+
+The JSON shape is the contract of spec §8 and of ``schemas/result.schema.json``.
+Text is for a person: the decision in words, every requirement still open with
+its message, and the policy's outputs (deadlines, attempts left) by name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import click
+
+from ecfmg_policy.evaluator.evaluate import DECISIONS, RecordResult
+from ecfmg_policy.evaluator.values import display, to_json_value
+
+EXIT_OK, EXIT_OPEN, EXIT_INVALID, EXIT_POLICY = 0, 1, 2, 3
+
+_WORDS = {
+    "eligible": ("ELIGIBLE", "green", "every requirement is met"),
+    "pending": ("PENDING", "yellow", "{open} requirement(s) still to meet"),
+    "ineligible": ("INELIGIBLE", "red", "{blocked} requirement(s) can no longer be met"),
+    "not_applicable": ("NOT APPLICABLE", "cyan", "outside the policy's scope: {scope}"),
+    "invalid": ("INVALID", "magenta", "the record could not be evaluated; fix the problems below"),
+}
+_MARKS = {"unmet": ("unmet", "yellow"), "blocked": ("blocked", "red"), "error": ("error", "magenta")}
+
+
+def exit_code(results: list[RecordResult]) -> int:
+    decisions = {r.decision for r in results}
+    if "invalid" in decisions:
+        return EXIT_INVALID
+    if decisions & {"pending", "ineligible"}:
+        return EXIT_OPEN
+    return EXIT_OK
+
+
+def result_json(result: RecordResult) -> dict:
+    policy = None
+    if result.policy is not None:
+        p = result.policy.policy
+        policy = {"name": p.name, "version": p.version, "effective_from": p.effective_from.isoformat(),
+                  "source": p.source}
+        if p.citation:
+            policy["citation"] = p.citation
+    return {
+        "record": result.record,
+        "as_of": result.as_of.isoformat(),
+        "policy": policy,
+        "decision": result.decision,
+        "rules": [{"id": r.id, "title": r.title, "outcome": r.outcome, "message": r.message,
+                   "source": r.source, "severity": r.severity} for r in result.rules],
+        "outputs": to_json_value(result.outputs),
+        "errors": [_error_json(place, message) for place, message in result.errors],
+    }
+
+
+def _error_json(place: str, message: str) -> dict:
+    return {"path": place, "message": message}
+
+
+def summary_json(results: list[RecordResult]) -> dict:
+    counts = Counter(r.decision for r in results)
+    summary = {"total": len(results)}
+    summary.update({d: counts.get(d, 0) for d in DECISIONS})
+    summary["exit_code"] = exit_code(results)
+    return summary
+
+
+def write_json(results: list[RecordResult], out) -> None:
+    json.dump({"results": [result_json(r) for r in results], "summary": summary_json(results)}, out, indent=2)
+    out.write("\n")
+
+
+def write_jsonl(result: RecordResult, out) -> None:
+    out.write(json.dumps(result_json(result)) + "\n")
+
+
+def text_for(result: RecordResult, color: bool) -> str:
+    style = (lambda text, fg, bold=False: click.style(text, fg=fg, bold=bold)) if color else (lambda text, *a, **k: text)
+    lines = []
+    open_count = sum(1 for r in result.rules if r.severity == "requirement" and r.outcome in ("unmet", "error"))
+    blocked = sum(1 for r in result.rules if r.severity == "requirement" and r.outcome == "blocked")
+    label, fg, words = _WORDS[result.decision]
+    scope = "not an international medical graduate"
+    if result.policy is not None and result.policy.policy.scope_source is None:
+        scope = "the policy does not apply"
+    header = f"{result.record}: {style(label, fg, bold=True)} as of {result.as_of.isoformat()}"
+    if result.policy is not None:
+        p = result.policy.policy
+        header += f" ({p.name} {p.version})"
+    lines.append(header)
+    lines.append("  " + words.format(open=open_count, blocked=blocked, scope=scope))
+    for place, message in result.errors:
+        lines.append(f"  {style('error', 'magenta')} at {place}: {message}")
+    if result.decision == "not_applicable":
+        return "\n".join(lines)
+    for rule in sorted(result.rules, key=lambda r: {"blocked": 0, "error": 1, "unmet": 2}.get(r.outcome, 3)):
+        if rule.outcome not in _MARKS:
+            continue
+        word, colour = _MARKS[rule.outcome]
+        advisory = " (advisory)" if rule.severity == "advisory" else ""
+        lines.append(f"  {style(f'{word:<8}', colour)} {rule.id}: {rule.title}{advisory}")
+        if rule.message:
+            lines.append(f"           {rule.message}")
+    shown = {k: v for k, v in result.outputs.items() if v not in (None, [], {})}
+    if shown:
+        lines.append("  details:")
+        for name, value in shown.items():
+            lines.append(f"    {name.replace('_', ' ')}: {_display_output(value)}")
+    return "\n".join(lines)
+
+
+def _display_output(value) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ') if isinstance(k, str) and k.islower() else k}: {display(v)}"
+                         for k, v in value.items())
+    return display(value)
+
+
+def text_summary(results: list[RecordResult]) -> str:
+    counts = Counter(r.decision for r in results)
+    parts = [f"{counts[d]} {d.replace('_', ' ')}" for d in DECISIONS if counts.get(d)]
+    return f"{len(results)} record(s): " + ", ".join(parts)

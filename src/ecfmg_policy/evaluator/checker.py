@@ -1,0 +1,368 @@
+"""Check a loaded policy before anything runs: names, types, arity, cycles.
+
+Names resolve against, in order: loop variables and definition parameters,
+definitions, and the roots ``applicant`` (typed by the applicant schema),
+``params``, ``data`` (typed by the reference-data schemas), ``as_of`` and, in
+outputs only, ``decision``.  Paths into typed values are checked field by
+field with a "did you mean".  Every problem is collected; the policy is
+refused with all of them at once.  The checker also fixes the order in which
+definitions are computed (dependencies first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecfmg_policy.errors import Diagnostic, PolicyError, did_you_mean
+from ecfmg_policy.evaluator import model as m
+from ecfmg_policy.evaluator import nodes as n
+from ecfmg_policy.evaluator import types as t
+from ecfmg_policy.evaluator.runtime import BUILTINS
+from ecfmg_policy.evaluator.schemas import static_type
+
+ROOTS = ("applicant", "params", "data", "as_of")
+DECISIONS = ("eligible", "pending", "ineligible", "not_applicable")
+_ORDERED = {"number", "date", "string", "duration"}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPolicy:
+    """A policy whose names and types are sound, with its definitions in evaluation order."""
+
+    policy: m.Policy
+    definition_order: tuple[str, ...]
+    node_types: dict[int, t.Type]  # id(node) -> inferred type, for the compiler's fast paths
+
+
+def check_policy(policy: m.Policy) -> CheckedPolicy:
+    checker = _Checker(policy)
+    order = checker.run()
+    if checker.problems:
+        raise PolicyError(checker.problems)
+    return CheckedPolicy(policy, order, checker.node_types)
+
+
+class _Checker:
+    def __init__(self, policy: m.Policy):
+        self.policy = policy
+        self.problems: list[Diagnostic] = []
+        self.definitions = {d.name: d for d in policy.definitions}
+        self.types: dict[str, t.Type] = {}
+        self.node_types: dict[int, t.Type] = {}
+        data_fields = tuple((name, static_type(kind)) for name, kind in policy.data)
+        self.roots: dict[str, t.Type] = {
+            "applicant": static_type("applicant"),
+            "params": t.Obj(tuple((p.name, t.of_value(p.value)) for p in policy.params)),
+            "data": t.Obj(data_fields),
+            "as_of": t.DATE,
+        }
+
+    # --- driving -------------------------------------------------------------------------
+
+    def run(self) -> tuple[str, ...]:
+        order = self._order_definitions()
+        for name in order:
+            d = self.definitions[name]
+            scope = {p: t.ANY for p in d.params}
+            self.types[name] = self.infer(d.body, d.body.tree, scope)
+        p = self.policy
+        if p.scope is not None:
+            self._condition(p.scope, "scope")
+        for rule in p.rules:
+            for label, expression in (("require", rule.require), ("when", rule.when),
+                                      ("blocked_when", rule.blocked_when)):
+                if expression is not None:
+                    self._condition(expression, label)
+            for template in (rule.message, rule.blocked_message):
+                for expression in template.expressions() if template else ():
+                    self.infer(expression, expression.tree, {})
+        self.roots["decision"] = t.Prim("string", DECISIONS)
+        for output in p.outputs:
+            self.infer(output.value, output.value.tree, {})
+        return order
+
+    def _condition(self, expression: n.Expression, label: str) -> None:
+        kind = self.infer(expression, expression.tree, {})
+        if t.base(kind) not in ("boolean", "any", "null"):
+            self.error(expression, expression.tree, f"`{label}` must be true or false, but this is a {t.base(kind)}",
+                       "compare it with something, for example `x != null`")
+
+    def error(self, expression: n.Expression, node: n.Node, message: str, hint: str | None = None,
+              code: str = "type", offset: int | None = None) -> t.Type:
+        where = expression.locate(node.start if offset is None else offset)
+        self.problems.append(Diagnostic(message, position=where, hint=hint, code=code))
+        return t.ANY
+
+    # --- definitions: order and cycles --------------------------------------------------
+
+    def _order_definitions(self) -> tuple[str, ...]:
+        uses = {name: referenced_definitions(d, self.definitions) for name, d in self.definitions.items()}
+        order: list[str] = []
+        state: dict[str, str] = {}
+
+        def visit(name: str, path: list[str]) -> None:
+            if state.get(name) == "done":
+                return
+            if state.get(name) == "active":
+                cycle = path[path.index(name):] + [name]
+                first = self.definitions[cycle[0]]
+                self.problems.append(Diagnostic(
+                    "definitions refer to each other in a cycle: " + " -> ".join(f"`{c}`" for c in cycle),
+                    position=first.position, code="cycle",
+                    hint="definitions cannot depend on themselves; compute one of them without the other"))
+                return
+            state[name] = "active"
+            for used in sorted(uses[name]):
+                visit(used, path + [name])
+            state[name] = "done"
+            order.append(name)
+
+        for name in self.definitions:
+            visit(name, [])
+        return tuple(order)
+
+    # --- inference ---------------------------------------------------------------------------
+
+    def infer(self, ex: n.Expression, node: n.Node, scope: dict[str, t.Type]) -> t.Type:
+        kind = self._infer(ex, node, scope)
+        self.node_types[id(node)] = kind
+        return kind
+
+    def _infer(self, ex: n.Expression, node: n.Node, scope: dict[str, t.Type]) -> t.Type:
+        match node:
+            case n.Literal(value=value):
+                return t.of_value(value)
+            case n.Name(name=name):
+                return self._name(ex, node, name, scope)
+            case n.Attribute(target=target, name=name):
+                return self._attribute(ex, node, self.infer(ex, target, scope), name)
+            case n.Index(target=target, key=key):
+                return self._index(ex, node, self.infer(ex, target, scope), self.infer(ex, key, scope))
+            case n.ListExpr(items=items):
+                kinds = {self.infer(ex, i, scope) for i in items}
+                return t.ListOf(kinds.pop() if len(kinds) == 1 else t.ANY)
+            case n.ObjectExpr(keys=keys, values=values):
+                fields = []
+                for k, v in zip(keys, values):
+                    self.infer(ex, k, scope)
+                    fields.append((k.value if isinstance(k, n.Literal) else "?", self.infer(ex, v, scope)))
+                return t.Obj(tuple(fields)) if all(isinstance(k, n.Literal) for k in keys) else t.ANY
+            case n.ListComprehension(element=element, loop=loop):
+                inner = self._loop(ex, loop, scope)
+                return t.ListOf(self.infer(ex, element, inner))
+            case n.ObjectComprehension(key=key, value=value, loop=loop):
+                inner = self._loop(ex, loop, scope)
+                self.infer(ex, key, inner)
+                self.infer(ex, value, inner)
+                return t.ANY
+            case n.Call():
+                return self._call(ex, node, scope)
+            case n.Unary(op="not", operand=operand):
+                self._expect_boolean(ex, operand, self.infer(ex, operand, scope), "`not`")
+                return t.BOOLEAN
+            case n.Unary(op="-", operand=operand):
+                kind = self.infer(ex, operand, scope)
+                if t.base(kind) not in ("number", "duration", "any", "null"):
+                    return self.error(ex, node, f"cannot negate a {t.base(kind)}")
+                return kind
+            case n.Binary():
+                return self._arithmetic(ex, node, self.infer(ex, node.left, scope), self.infer(ex, node.right, scope))
+            case n.Compare():
+                return self._compare(ex, node, self.infer(ex, node.left, scope), self.infer(ex, node.right, scope))
+            case n.BoolOp(op=op, left=left, right=right):
+                self._expect_boolean(ex, left, self.infer(ex, left, scope), f"`{op}`")
+                self._expect_boolean(ex, right, self.infer(ex, right, scope), f"`{op}`")
+                return t.BOOLEAN
+            case n.IfExpr(condition=c, then=a, otherwise=b):
+                self._expect_boolean(ex, c, self.infer(ex, c, scope), "`if`")
+                left, right = self.infer(ex, a, scope), self.infer(ex, b, scope)
+                if left == right or right == t.NULL:
+                    return left
+                return right if left == t.NULL else t.ANY
+        return t.ANY
+
+    def _name(self, ex, node, name, scope) -> t.Type:
+        if name in scope:
+            return scope[name]
+        if name in self.definitions:
+            d = self.definitions[name]
+            if d.params:
+                return self.error(ex, node, f"`{name}` takes {len(d.params)} argument(s)",
+                                  f"call it: `{name}({', '.join(d.params)})`", code="arity")
+            return self.types.get(name, t.ANY)
+        if name in self.roots:
+            return self.roots[name]
+        known = list(scope) + list(self.definitions) + list(self.roots)
+        hint = did_you_mean(name, known) or "names are definitions, loop variables, or applicant, params, data, as_of"
+        if name == "decision":
+            hint = "`decision` can only be read in outputs"
+        return self.error(ex, node, f"unknown name `{name}`", hint, code="unknown-name")
+
+    def _attribute(self, ex, node, target: t.Type, name: str) -> t.Type:
+        if isinstance(target, t.Obj):
+            found = target.field(name)
+            if found is None:
+                path = ex.text[node.start:node.end]
+                offset = node.end - len(name)
+                return self.error(ex, node, f"`{path}`: there is no field `{name}` here",
+                                  did_you_mean(name, target.names()) or f"fields here: {', '.join(target.names())}",
+                                  code="unknown-field", offset=offset)
+            return found
+        if isinstance(target, t.MapOf):
+            return target.value
+        if target in (t.ANY, t.NULL):
+            return t.ANY
+        return self.error(ex, node, f"a {t.base(target)} has no field `{name}`", code="unknown-field",
+                          offset=node.end - len(name))
+
+    def _index(self, ex, node, target: t.Type, key: t.Type) -> t.Type:
+        if isinstance(target, t.ListOf):
+            if t.base(key) not in ("number", "any"):
+                return self.error(ex, node.key, f"a list is indexed by a number, not a {t.base(key)}")
+            return target.item
+        if isinstance(target, t.MapOf):
+            return target.value
+        if isinstance(target, t.Obj):
+            return t.ANY
+        if target in (t.ANY, t.NULL):
+            return t.ANY
+        return self.error(ex, node, f"cannot index a {t.base(target)}")
+
+    def _loop(self, ex, loop: n.Comprehension, scope) -> dict[str, t.Type]:
+        iterable = self.infer(ex, loop.iterable, scope)
+        if isinstance(iterable, t.ListOf):
+            item = iterable.item
+        elif iterable in (t.ANY, t.NULL):
+            item = t.ANY
+        else:
+            item = self.error(ex, loop.iterable, f"cannot loop over a {t.base(iterable)}; expected a list")
+        inner = dict(scope)
+        inner[loop.var] = item
+        if loop.condition is not None:
+            self._expect_boolean(ex, loop.condition, self.infer(ex, loop.condition, inner), "`if`")
+        return inner
+
+    def _call(self, ex, node: n.Call, scope) -> t.Type:
+        name = node.function
+        args = [self.infer(ex, a, scope) for a in node.args]
+        if node.generator is not None:
+            args = [self.infer(ex, node.generator, scope)]
+        if name in self.definitions:
+            d = self.definitions[name]
+            if node.generator is not None or len(args) != len(d.params):
+                return self.error(ex, node, f"`{name}` takes {len(d.params)} argument(s), got {len(args)}",
+                                  f"call it as `{name}({', '.join(d.params)})`", code="arity")
+            return self.types.get(name, t.ANY)
+        if name not in BUILTINS:
+            known = list(BUILTINS) + [d for d in self.definitions if self.definitions[d].params]
+            return self.error(ex, node, f"unknown function `{name}`",
+                              did_you_mean(name, known) or "functions: " + ", ".join(sorted(BUILTINS)),
+                              code="unknown-name")
+        _, fewest, most = BUILTINS[name]
+        if len(args) < fewest or (most is not None and len(args) > most):
+            wanted = str(fewest) if most == fewest else f"{fewest} to {most}" if most else f"at least {fewest}"
+            return self.error(ex, node, f"`{name}` takes {wanted} argument(s), got {len(args)}", code="arity")
+        return self._builtin_result(ex, node, name, args)
+
+    def _builtin_result(self, ex, node, name, args) -> t.Type:
+        first = args[0]
+        item = first.item if isinstance(first, t.ListOf) else t.ANY
+        if name in ("count", "sum", "all", "any", "none", "first", "join") and t.base(first) not in ("list", "any", "null"):
+            return self.error(ex, node, f"`{name}` needs a list, not a {t.base(first)}")
+        if name in ("year", "month", "day"):
+            if t.base(first) not in ("date", "any", "null"):
+                return self.error(ex, node, f"`{name}` needs a date, not a {t.base(first)}")
+            return t.NUMBER
+        if name in ("min", "max"):
+            return item if len(args) == 1 else (first if len(set(args)) == 1 else t.ANY)
+        if name in ("all", "any", "none"):
+            return t.BOOLEAN
+        return {"count": t.NUMBER, "sum": t.NUMBER, "join": t.STRING, "first": item}.get(name, first)
+
+    def _expect_boolean(self, ex, node, kind: t.Type, what: str) -> None:
+        if t.base(kind) not in ("boolean", "any", "null"):
+            self.error(ex, node, f"{what} needs true or false, but this is a {t.base(kind)}",
+                       "compare it with something, for example `x != null`")
+
+    def _arithmetic(self, ex, node: n.Binary, left: t.Type, right: t.Type) -> t.Type:
+        a, b, op = t.base(left), t.base(right), node.op
+        if "any" in (a, b) or "null" in (a, b):
+            return t.DATE if "date" in (a, b) and op in "+-" and "duration" in (a, b) else t.ANY
+        if a == b == "number":
+            return t.NUMBER
+        if op == "+" and {a, b} == {"date", "duration"}:
+            return t.DATE
+        if op == "-" and a == "date" and b == "duration":
+            return t.DATE
+        if op == "-" and a == b == "date":
+            return t.NUMBER
+        verb = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[op]
+        hint = "arithmetic works on numbers, and on a date with a duration (date + 7 years)"
+        if "string" in (a, b):
+            hint = "strings cannot be added or subtracted; use join([a, b], \" \") to build text"
+        return self.error(ex, node, f"cannot {verb} {a} and {b}", hint)
+
+    def _compare(self, ex, node: n.Compare, left: t.Type, right: t.Type) -> t.Type:
+        op = node.op
+        if op in ("in", "not in"):
+            item = right.item if isinstance(right, t.ListOf) else None
+            if t.base(right) not in ("list", "object", "any", "null", "string"):
+                self.error(ex, node.right, f"`{op}` needs a list on its right, not a {t.base(right)}")
+            elif item is not None:
+                self._same_kind(ex, node, left, item, node.right)
+            return t.BOOLEAN
+        if op in ("==", "!="):
+            self._same_kind(ex, node, left, right, node.right)
+            return t.BOOLEAN
+        a, b = t.base(left), t.base(right)
+        if "any" in (a, b) or "null" in (a, b):
+            return t.BOOLEAN
+        if a != b or a not in _ORDERED:
+            hint = "compare dates with dates (as_of, 2021-01-26) and numbers with numbers"
+            self.error(ex, node, f"cannot compare {a} with {b} using `{op}`", hint)
+        return t.BOOLEAN
+
+    def _same_kind(self, ex, node, left: t.Type, right: t.Type, right_node: n.Node) -> None:
+        a, b = t.base(left), t.base(right)
+        if "any" in (a, b) or "null" in (a, b):
+            return
+        if a != b:
+            self.error(ex, node, f"comparing {a} with {b} is always false", "compare values of the same kind")
+            return
+        for enum_type, other_node in ((left, right_node), (right, node.left)):
+            if isinstance(enum_type, t.Prim) and enum_type.enum:
+                for literal in _string_literals(other_node):
+                    if literal.value not in enum_type.enum:
+                        self.error(ex, literal, f"`{literal.value}` is not a possible value here",
+                                   did_you_mean(literal.value, enum_type.enum)
+                                   or "possible values: " + ", ".join(enum_type.enum), code="enum")
+
+
+def _string_literals(node: n.Node) -> list[n.Literal]:
+    if isinstance(node, n.Literal) and isinstance(node.value, str):
+        return [node]
+    if isinstance(node, n.ListExpr):
+        return [i for i in node.items if isinstance(i, n.Literal) and isinstance(i.value, str)]
+    return []
+
+
+def referenced_definitions(definition: m.Definition, definitions: dict) -> set[str]:
+    """Definitions a definition's body names (loop variables and parameters shadow them)."""
+    found: set[str] = set()
+
+    def walk(node: n.Node, bound: frozenset[str]) -> None:
+        if isinstance(node, n.Name) and node.name not in bound and node.name in definitions:
+            found.add(node.name)
+        elif isinstance(node, n.Call) and node.function in definitions:
+            found.add(node.function)
+        if isinstance(node, (n.ListComprehension, n.ObjectComprehension)):
+            walk(node.loop.iterable, bound)
+            inner = bound | {node.loop.var}
+            for child in n.children(node)[1:] + ((node.loop.condition,) if node.loop.condition else ()):
+                walk(child, inner)
+            return
+        for child in n.children(node):
+            walk(child, bound)
+
+    walk(definition.body.tree, frozenset(definition.params))
+    return found

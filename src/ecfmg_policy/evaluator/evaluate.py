@@ -1,0 +1,85 @@
+"""Evaluate one record against a compiled policy: outcomes, decision, outputs.
+
+This stage does no parsing and no lookups by name: it validates the record,
+converts its dates, calls the policy's generated function and packs what it
+returns into a :class:`RecordResult`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecfmg_policy.evaluator.compiler import BLOCKED, MET, NOT_APPLICABLE, CompiledPolicy
+from ecfmg_policy.evaluator.records import convert_dates, schema_problems
+
+DECISIONS = ("eligible", "pending", "ineligible", "not_applicable", "invalid")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    id: str
+    title: str
+    outcome: str
+    message: str | None
+    source: str | None
+    severity: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    record: str
+    as_of: datetime.date
+    policy: CompiledPolicy | None
+    decision: str
+    rules: tuple[RuleResult, ...] = ()
+    outputs: dict[str, Any] = field(default_factory=dict)
+    errors: tuple[tuple[str, str], ...] = ()  # (JSON pointer or place, message)
+
+
+def make_decider(compiled: CompiledPolicy):
+    """The decision from rule outcomes; advisories never count."""
+    requirement = tuple(rule.severity == "requirement" for rule in compiled.policy.rules)
+
+    def decide(in_scope: bool, outcomes: list[str]) -> str:
+        if not in_scope:
+            return "not_applicable"
+        pending = False
+        for counts, outcome in zip(requirement, outcomes):
+            if not counts:
+                continue
+            if outcome is BLOCKED:
+                return "ineligible"
+            if outcome is not MET and outcome is not NOT_APPLICABLE:
+                pending = True
+        return "pending" if pending else "eligible"
+
+    return decide
+
+
+class Evaluator:
+    """Evaluates many records against one compiled policy and its reference data."""
+
+    def __init__(self, compiled: CompiledPolicy, data: dict[str, Any]):
+        self.compiled = compiled
+        self.data = data
+        self.decide = make_decider(compiled)
+
+    def evaluate(self, label: str, record: Any, as_of: datetime.date) -> RecordResult:
+        problems = schema_problems("applicant", record)
+        if problems:
+            return RecordResult(label, as_of, self.compiled, "invalid",
+                                errors=tuple((p.pointer, p.message) for p in problems))
+        return self.evaluate_valid(label, convert_dates("applicant", record), as_of)
+
+    def evaluate_valid(self, label: str, record: dict, as_of: datetime.date) -> RecordResult:
+        """Evaluate a record already validated and with its dates converted (the hot path)."""
+        in_scope, scope_error, outcomes, messages, decision, outputs, output_errors = \
+            self.compiled.run(record, self.data, as_of, self.decide)
+        rules = tuple(RuleResult(rule.id, rule.title, outcome, message, rule.source, rule.severity)
+                      for rule, outcome, message in zip(self.compiled.policy.rules, outcomes, messages))
+        errors = [(f"outputs.{name}", message) for name, message in output_errors.items()]
+        if scope_error is not None:
+            errors.insert(0, ("scope", scope_error))
+        return RecordResult(label, as_of, self.compiled, decision, rules, outputs, tuple(errors))

@@ -1,0 +1,239 @@
+"""Load policy files: YAML -> validated structure -> :class:`Policy` with parsed expressions.
+
+The structure of a policy file is checked against ``schemas/policy.schema.json``
+(the same schema editors can use for completion), and each schema error is
+placed on the YAML line it concerns.  Expressions are parsed here, so every
+later stage works on trees, never on text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+
+from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, did_you_mean
+from ecfmg_policy.evaluator import model as m
+from ecfmg_policy.evaluator.parser import ExpressionSyntaxError, parse_expression
+from ecfmg_policy.evaluator.schemas import describe_error, validator
+from ecfmg_policy.evaluator.values import parse_duration
+from ecfmg_policy.evaluator.yaml_source import YMap, YNode, YScalar, YSeq, load_yaml, read_text, to_plain
+
+_DEFINITION_KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$")
+
+
+def load_policy_file(path: Path, label: str | None = None) -> m.Policy:
+    """Read one policy file; raise :class:`PolicyError` with every problem found."""
+    label = label or str(path)
+    try:
+        root = load_yaml(read_text(path, label), label)
+    except InputError as exc:
+        raise PolicyError(exc.diagnostic) from None
+    if not isinstance(root, YMap):
+        where = root.position if root is not None else Position(label, 1, 1)
+        raise PolicyError(Diagnostic("a policy file must be a mapping of keys (policy, version, rules, …)",
+                                     position=where, code="policy-structure"))
+    _validate_structure(root, label)
+    return _Builder(root, label).build()
+
+
+def _validate_structure(root: YMap, label: str) -> None:
+    plain = _json_ready(to_plain(root))
+    problems = []
+    for error in sorted(validator("policy").iter_errors(plain), key=lambda e: list(map(str, e.absolute_path))):
+        node, key = _node_at(root, list(error.absolute_path))
+        position = node.position
+        hint = None
+        message = describe_error(error)
+        if error.validator == "additionalProperties" and isinstance(node, YMap):
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            position = node.key_positions.get(extra[0], position)
+            hint = did_you_mean(extra[0], error.schema.get("properties", {}))
+            message = f"unknown key `{extra[0]}`"
+        elif key is not None and isinstance(node, YMap) and error.validator == "propertyNames":
+            position = node.key_positions.get(key, position)
+        problems.append(Diagnostic(message, position=position, hint=hint, code="policy-structure"))
+    if problems:
+        raise PolicyError(problems)
+
+
+def _json_ready(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def _node_at(node: YNode, path: list) -> tuple[YNode, str | None]:
+    """The deepest node along a JSON path, and the last key looked up."""
+    key = None
+    for part in path:
+        if isinstance(node, YMap) and str(part) in node.entries:
+            key = str(part)
+            node = node.entries[key]
+        elif isinstance(node, YSeq) and isinstance(part, int) and part < len(node.items):
+            node = node.items[part]
+        else:
+            break
+    return node, key
+
+
+class _Builder:
+    """Turns a validated YAML tree into a :class:`Policy`, parsing each expression."""
+
+    def __init__(self, root: YMap, label: str):
+        self.root = root
+        self.label = label
+        self.problems: list[Diagnostic] = []
+
+    def build(self) -> m.Policy:
+        r = self.root.entries
+        effective = r["effective_from"].value
+        if isinstance(effective, str):
+            effective = datetime.date.fromisoformat(effective)
+        scope = r.get("scope")
+        policy = m.Policy(
+            name=r["policy"].value,
+            version=str(r["version"].value),
+            effective_from=effective,
+            title=r["title"].value if "title" in r else r["policy"].value,
+            source=self.label,
+            citation=r["source"].value if "source" in r else None,
+            params=self._params(r.get("params")),
+            data=tuple((k, v.value) for k, v in r["data"].entries.items()) if "data" in r else (),
+            scope=self._expression(scope.entries["when"]) if isinstance(scope, YMap) else None,
+            scope_source=scope.entries["source"].value if isinstance(scope, YMap) and "source" in scope.entries else None,
+            definitions=self._definitions(r.get("definitions")),
+            rules=self._rules(r["rules"]),
+            outputs=self._outputs(r.get("outputs")),
+        )
+        if self.problems:
+            raise PolicyError(self.problems)
+        return policy
+
+    def _expression(self, node: YNode):
+        assert isinstance(node, YScalar)
+        text = node.value if isinstance(node.value, str) else str(node.value)
+        try:
+            return parse_expression(text, node.position_of)
+        except ExpressionSyntaxError as exc:
+            self.problems.append(exc.diagnostic)
+            return None
+
+    def _template(self, node: YNode | None) -> m.Template | None:
+        if node is None:
+            return None
+        assert isinstance(node, YScalar)
+        text, parts, i = str(node.value), [], 0
+        while (start := text.find("${", i)) >= 0:
+            end = _closing_brace(text, start + 2)
+            if end < 0:
+                self.problems.append(Diagnostic("`${` is never closed with `}`", position=node.position_of(start),
+                                                code="syntax", hint="write `${expression}`, or `$$` for a dollar sign"))
+                return None
+            parts.append(text[i:start])
+            inner = text[start + 2:end]
+            base = start + 2
+            try:
+                parts.append(parse_expression(inner, lambda o, b=base: node.position_of(b + o)))
+            except ExpressionSyntaxError as exc:
+                self.problems.append(exc.diagnostic)
+            i = end + 1
+        parts.append(text[i:])
+        return m.Template(tuple(p for p in parts if p != ""))
+
+    def _params(self, node: YMap | None) -> tuple[m.Param, ...]:
+        if node is None:
+            return ()
+        params = []
+        for name, value in node.entries.items():
+            plain = to_plain(value)
+            if isinstance(plain, str) and (duration := parse_duration(plain)) is not None:
+                plain = duration
+            params.append(m.Param(name, plain, node.key_positions[name]))
+        return tuple(params)
+
+    def _definitions(self, node: YMap | None) -> tuple[m.Definition, ...]:
+        if node is None:
+            return ()
+        found: dict[str, m.Definition] = {}
+        for key, value in node.entries.items():
+            match = _DEFINITION_KEY.match(key)
+            assert match is not None  # the schema's propertyNames pattern guarantees it
+            name = match.group(1)
+            params = tuple(p.strip() for p in (match.group(2) or "").split(",") if p.strip())
+            position = node.key_positions[key]
+            if name in found:
+                self.problems.append(Diagnostic(f"definition `{name}` is defined twice (first on line "
+                                                f"{found[name].position.line})", position=position,
+                                                code="duplicate-definition"))
+                continue
+            if len(set(params)) != len(params):
+                self.problems.append(Diagnostic(f"definition `{name}` names a parameter twice",
+                                                position=position, code="duplicate-parameter"))
+            body = self._expression(value)
+            if body is not None:
+                found[name] = m.Definition(name, params, body, position)
+        return tuple(found.values())
+
+    def _rules(self, node: YSeq) -> tuple[m.Rule, ...]:
+        rules: list[m.Rule] = []
+        seen: dict[str, Position] = {}
+        for item in node.items:
+            assert isinstance(item, YMap)
+            e = item.entries
+            rule_id = e["id"].value
+            if rule_id in seen:
+                self.problems.append(Diagnostic(f"duplicate rule id `{rule_id}` (first on line {seen[rule_id].line})",
+                                                position=e["id"].position, code="duplicate-rule",
+                                                hint="give each rule its own id"))
+                continue
+            seen[rule_id] = e["id"].position
+            require = self._expression(e["require"])
+            optional = {k: self._expression(e[k]) if k in e else None for k in ("when", "blocked_when")}
+            if require is None:
+                continue
+            rules.append(m.Rule(
+                id=rule_id, title=e["title"].value, require=require,
+                when=optional["when"], blocked_when=optional["blocked_when"],
+                severity=e["severity"].value if "severity" in e else "requirement",
+                message=self._template(e.get("message")),
+                blocked_message=self._template(e.get("blocked_message")),
+                source=e["source"].value if "source" in e else None,
+                position=item.position))
+        return tuple(rules)
+
+    def _outputs(self, node: YMap | None) -> tuple[m.Output, ...]:
+        if node is None:
+            return ()
+        outputs = []
+        for name, value in node.entries.items():
+            expression = self._expression(value)
+            if expression is not None:
+                outputs.append(m.Output(name, expression, node.key_positions[name]))
+        return tuple(outputs)
+
+
+def _closing_brace(text: str, i: int) -> int:
+    """Index of the ``}`` closing a ``${`` placeholder, skipping nested braces and strings."""
+    depth, quote = 0, None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return -1

@@ -1,0 +1,82 @@
+"""The policy as the loader hands it on: plain, immutable, positioned.
+
+Everything the later stages need is here, already parsed; nothing below this
+point reads YAML again.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from ecfmg_policy.errors import Position
+from ecfmg_policy.evaluator.nodes import Expression
+
+SEVERITIES = ("requirement", "advisory")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A message: literal text and ``${expression}`` placeholders, in order."""
+
+    parts: tuple[str | Expression, ...]
+
+    def expressions(self) -> tuple[Expression, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Expression))
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    name: str
+    params: tuple[str, ...]
+    body: Expression
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    require: Expression
+    when: Expression | None
+    blocked_when: Expression | None
+    severity: str
+    message: Template | None
+    blocked_message: Template | None
+    source: str | None
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    name: str
+    value: Expression
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    value: Any
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    version: str
+    effective_from: datetime.date
+    title: str
+    source: str  # the file it was loaded from
+    citation: str | None
+    params: tuple[Param, ...]
+    data: tuple[tuple[str, str], ...]  # reference data name -> kind
+    scope: Expression | None
+    scope_source: str | None
+    definitions: tuple[Definition, ...]
+    rules: tuple[Rule, ...]
+    outputs: tuple[Output, ...]
+
+    def param_values(self) -> dict[str, Any]:
+        return {p.name: p.value for p in self.params}

@@ -1,0 +1,156 @@
+"""The expression tree: small, plain, immutable nodes.
+
+Every node carries ``start`` and ``end``, character offsets into the text of
+the expression it came from; :class:`Expression` keeps that text and a way to
+turn offsets into positions in the YAML file, so any later stage can point at
+the exact character of a fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ecfmg_policy.errors import Position
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(Node):
+    value: Any  # number, str, bool, None, datetime.date or Duration
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr(Node):
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectExpr(Node):
+    keys: tuple[Node, ...]
+    values: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Node):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute(Node):
+    target: Node
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Index(Node):
+    target: Node
+    key: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Comprehension(Node):
+    """``element for var in iterable if condition``: the loop of lists, objects and calls."""
+
+    var: str
+    iterable: Node
+    condition: Node | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListComprehension(Node):
+    element: Node
+    loop: Comprehension
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectComprehension(Node):
+    key: Node
+    value: Node
+    loop: Comprehension
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    function: str
+    args: tuple[Node, ...]
+    generator: ListComprehension | None = None  # ``min(a.date for a in xs)``
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Node):
+    op: str  # "-" or "not"
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Node):
+    op: str  # + - * /
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Node):
+    op: str  # == != < <= > >= in "not in"
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp(Node):
+    op: str  # "and" / "or"
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class IfExpr(Node):
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """A parsed expression with its text and where that text sits in a file."""
+
+    text: str
+    tree: Node
+    locate: Callable[[int], Position]
+
+    def position(self, node: Node) -> Position:
+        return self.locate(node.start)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-expressions of a node, for walks that need no per-kind logic."""
+    match node:
+        case ListExpr(items=items):
+            return items
+        case ObjectExpr(keys=keys, values=values):
+            return keys + values
+        case Attribute(target=t):
+            return (t,)
+        case Index(target=t, key=k):
+            return (t, k)
+        case Comprehension(iterable=it, condition=c):
+            return (it,) if c is None else (it, c)
+        case ListComprehension(element=e, loop=loop):
+            return (loop, e)
+        case ObjectComprehension(key=k, value=v, loop=loop):
+            return (loop, k, v)
+        case Call(args=args, generator=g):
+            return args if g is None else args + (g,)
+        case Unary(operand=o):
+            return (o,)
+        case Binary(left=l, right=r) | Compare(left=l, right=r) | BoolOp(left=l, right=r):
+            return (l, r)
+        case IfExpr(condition=c, then=t, otherwise=o):
+            return (c, t, o)
+    return ()

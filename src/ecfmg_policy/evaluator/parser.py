@@ -1,0 +1,231 @@
+"""Parse expression text into :mod:`nodes` with Lark's LALR parser.
+
+The grammar lives in ``grammar/expression.lark``.  The parser is built once
+per process and Lark's grammar cache is kept on disk so that starting the
+command line does not pay for grammar analysis.  Syntax errors become
+:class:`Diagnostic` objects that point at the character in the YAML file,
+with what was expected in words.
+"""
+
+from __future__ import annotations
+
+import ast as python_ast
+import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Callable
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from ecfmg_policy.errors import Diagnostic, Position
+from ecfmg_policy.evaluator import nodes as n
+from ecfmg_policy.evaluator.values import make_duration
+
+
+class ExpressionSyntaxError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.message)
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    grammar = resources.files("ecfmg_policy.grammar").joinpath("expression.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
+
+
+@lru_cache(maxsize=1)
+def _terminal_words() -> dict[str, str]:
+    words = {"NAME": "a name", "NUMBER": "a number", "STRING": "a string", "DATE": "a date",
+             "UNIT": "a unit (years, months, weeks, days)", "COMPARE": "a comparison",
+             "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`", "$END": "the end of the expression"}
+    for term in _lark().terminals:
+        if term.name not in words and term.pattern.type == "str":
+            words[term.name] = f"`{term.pattern.value}`"
+    return words
+
+
+def _describe_expected(expected) -> tuple[str, ...]:
+    words = _terminal_words()
+    return tuple(sorted({words.get(name, name) for name in expected}))
+
+
+@v_args(meta=True, inline=True)
+class _ToNodes(Transformer):
+    """Lark tree -> plain nodes, keeping character offsets."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    @staticmethod
+    def _span(meta) -> tuple[int, int]:
+        return (meta.start_pos, meta.end_pos) if not meta.empty else (0, 0)
+
+    def number(self, meta, tok):
+        value = float(tok) if "." in tok else int(tok)
+        return n.Literal(*self._span(meta), value)
+
+    def string(self, meta, tok):
+        return n.Literal(*self._span(meta), python_ast.literal_eval(str(tok)))
+
+    def date(self, meta, tok):
+        try:
+            return n.Literal(*self._span(meta), datetime.date.fromisoformat(str(tok)))
+        except ValueError:
+            raise _BadLiteral(tok.start_pos, f"`{tok}` is not a real date",
+                              "write a date that exists, as YYYY-MM-DD") from None
+
+    def duration(self, meta, count, unit):
+        if "." in count:
+            raise _BadLiteral(count.start_pos, "a duration needs a whole number",
+                              "write for example `7 years` or `30 days`")
+        return n.Literal(*self._span(meta), make_duration(int(count), str(unit)))
+
+    def true(self, meta):
+        return n.Literal(*self._span(meta), True)
+
+    def false(self, meta):
+        return n.Literal(*self._span(meta), False)
+
+    def null(self, meta):
+        return n.Literal(*self._span(meta), None)
+
+    def name(self, meta, tok):
+        return n.Name(*self._span(meta), str(tok))
+
+    def list(self, meta, *items):
+        return n.ListExpr(*self._span(meta), tuple(i for i in items if i is not None))
+
+    def list_comprehension(self, meta, element, loop):
+        return n.ListComprehension(*self._span(meta), element, loop)
+
+    def entry(self, meta, key, value):
+        """``(key_node, value_node, bare_name)``: a bare name is a literal key in ``{a: 1}``."""
+        if isinstance(key, Token):
+            if key.type == "NAME":
+                return (n.Literal(key.start_pos, key.end_pos, str(key)), value, str(key))
+            return (n.Literal(key.start_pos, key.end_pos, python_ast.literal_eval(str(key))), value, None)
+        return (key, value, None)
+
+    def object(self, meta, *entries):
+        entries = [e for e in entries if e is not None]
+        return n.ObjectExpr(*self._span(meta), tuple(e[0] for e in entries), tuple(e[1] for e in entries))
+
+    def object_comprehension(self, meta, entry, loop):
+        key, value, bare_name = entry
+        if bare_name is not None:  # in `{e: … for e in xs}` the key is the loop's value, as in Python
+            key = n.Name(key.start, key.end, bare_name)
+        return n.ObjectComprehension(*self._span(meta), key, value, loop)
+
+    def comp_clause(self, meta, var, iterable, condition):
+        return n.Comprehension(*self._span(meta), str(var), iterable, condition)
+
+    def attribute(self, meta, target, name):
+        return n.Attribute(*self._span(meta), target, str(name))
+
+    def index(self, meta, target, key):
+        return n.Index(*self._span(meta), target, key)
+
+    def argument_list(self, meta, *args):
+        return ("args", args)
+
+    def generator_argument(self, meta, element, loop):
+        return ("generator", n.ListComprehension(*self._span(meta), element, loop))
+
+    def call(self, meta, function, arguments):
+        start, end = self._span(meta)
+        if arguments is None:
+            return n.Call(start, end, str(function), ())
+        kind, value = arguments
+        if kind == "generator":
+            return n.Call(start, end, str(function), (), value)
+        return n.Call(start, end, str(function), tuple(value))
+
+    def negate(self, meta, operand):
+        return n.Unary(*self._span(meta), "-", operand)
+
+    def not_expr(self, meta, operand):
+        return n.Unary(*self._span(meta), "not", operand)
+
+    def binary(self, meta, left, op, right):
+        return n.Binary(*self._span(meta), str(op), left, right)
+
+    def compare(self, meta, left, op, right):
+        return n.Compare(*self._span(meta), str(op), left, right)
+
+    def in_expr(self, meta, left, right):
+        return n.Compare(*self._span(meta), "in", left, right)
+
+    def not_in_expr(self, meta, left, right):
+        return n.Compare(*self._span(meta), "not in", left, right)
+
+    def and_expr(self, meta, left, right):
+        return n.BoolOp(*self._span(meta), "and", left, right)
+
+    def or_expr(self, meta, left, right):
+        return n.BoolOp(*self._span(meta), "or", left, right)
+
+    def if_expr(self, meta, condition, then, otherwise):
+        return n.IfExpr(*self._span(meta), condition, then, otherwise)
+
+
+class _BadLiteral(Exception):
+    def __init__(self, offset: int, message: str, hint: str):
+        self.offset, self.message, self.hint = offset, message, hint
+
+
+def parse_expression(text: str, locate: Callable[[int], Position]) -> n.Expression:
+    """Parse ``text``; ``locate`` maps an offset in it to a position in its file."""
+    if not text.strip():
+        raise ExpressionSyntaxError(Diagnostic("empty expression", position=locate(0), code="syntax",
+                                               hint="write a condition, for example `applicant.usmle_id != null`"))
+    try:
+        tree = _lark().parse(text)
+        node = _ToNodes(text).transform(tree)
+    except UnexpectedInput as exc:
+        raise ExpressionSyntaxError(_syntax_diagnostic(exc, text, locate)) from None
+    except VisitError as exc:
+        inner = exc.orig_exc
+        if isinstance(inner, _BadLiteral):
+            raise ExpressionSyntaxError(Diagnostic(inner.message, position=locate(inner.offset),
+                                                   hint=inner.hint, code="syntax")) from None
+        raise
+    if isinstance(node, Token):  # a lone parenthesised token never happens; guard for safety
+        raise ExpressionSyntaxError(Diagnostic("cannot read this expression", position=locate(0), code="syntax"))
+    return n.Expression(text, node, locate)
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, text: str, locate) -> Diagnostic:
+    if isinstance(exc, UnexpectedCharacters):
+        offset = exc.pos_in_stream
+        found = f"unexpected character `{text[offset]}`"
+        expected = _describe_expected(exc.allowed or ())
+    elif isinstance(exc, UnexpectedEOF):
+        offset, found = len(text.rstrip()), "the expression ends too early"
+        expected = _describe_expected(exc.expected)
+    else:
+        assert isinstance(exc, UnexpectedToken)
+        token = exc.token
+        if token.type == "$END":
+            offset, found = len(text.rstrip()), "the expression ends too early"
+        else:
+            offset, found = token.start_pos, f"unexpected `{token}`"
+        expected = _describe_expected(exc.accepts or exc.expected)
+    offset = max(0, min(offset, len(text)))
+    listed = ", ".join(expected[:8]) + (", …" if len(expected) > 8 else "")
+    message = f"syntax error: {found}" + (f"; expected {listed}" if expected else "")
+    return Diagnostic(message, position=locate(offset), code="syntax", expected=expected,
+                      hint=_hint_for(text, offset))
+
+
+def _hint_for(text: str, offset: int) -> str | None:
+    """Friendly advice for mistakes people coming from other languages make."""
+    rest = text[offset:]
+    for wrong, right in (("&&", "and"), ("||", "or"), ("!=", None), ("!", "not"), ("=", "==")):
+        if rest.startswith(wrong) and right:
+            return f"write `{right}` instead of `{wrong}`"
+    if rest.startswith("'") or rest.startswith('"'):
+        return "close the string with the same quote it opens with"
+    return None

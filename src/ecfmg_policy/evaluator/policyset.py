@@ -1,0 +1,101 @@
+"""A directory of policy files: every version loaded, checked, compiled; one chosen by date.
+
+Loading does all the work that does not depend on a record (parse, check,
+compile) for every version, so a broken version is reported even when the
+date in question would not use it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from ecfmg_policy.errors import Diagnostic, PolicyError
+from ecfmg_policy.evaluator.checker import check_policy
+from ecfmg_policy.evaluator.compiler import CompiledPolicy, compile_policy
+from ecfmg_policy.evaluator.loader import load_policy_file
+
+
+def bundled_policies() -> Path:
+    """The default policy set: inside the installed package, or at the repository root when run from a checkout."""
+    packaged = Path(str(resources.files("ecfmg_policy"))) / "policies"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "policies"
+
+
+def bundled_world_directory() -> Path:
+    return bundled_policies() / "reference" / "world-directory.sample.json"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    versions: tuple[CompiledPolicy, ...]  # sorted by effective_from
+
+    def select(self, as_of: datetime.date, version: str | None = None) -> CompiledPolicy:
+        if version is not None:
+            for compiled in self.versions:
+                if compiled.policy.version == version:
+                    return compiled
+            known = ", ".join(c.policy.version for c in self.versions)
+            raise PolicyError(Diagnostic(f"no policy version `{version}`", source=self.versions[0].policy.source,
+                                         hint=f"versions: {known}", code="version"))
+        chosen = None
+        for compiled in self.versions:
+            if compiled.policy.effective_from <= as_of:
+                chosen = compiled
+        if chosen is None:
+            first = self.versions[0].policy
+            raise PolicyError(Diagnostic(
+                f"as-of date {as_of.isoformat()} is before the first policy version "
+                f"({first.version}, effective {first.effective_from.isoformat()})",
+                source=first.source, code="as-of",
+                hint=f"use --as-of {first.effective_from.isoformat()} or later"))
+        return chosen
+
+    def effective_until(self, compiled: CompiledPolicy) -> datetime.date | None:
+        """The last day a version is in force (None: still in force)."""
+        later = [c.policy.effective_from for c in self.versions if c.policy.effective_from > compiled.policy.effective_from]
+        return min(later) - datetime.timedelta(days=1) if later else None
+
+
+def policy_files(path: Path) -> list[Path]:
+    """Policy files under ``path``: ``*.yaml``/``*.yml``, skipping ``tests`` folders and reference data."""
+    if path.is_file():
+        return [path]
+    found = [p for p in sorted(path.rglob("*.y*ml"))
+             if p.suffix in (".yaml", ".yml") and "tests" not in p.relative_to(path).parts[:-1]]
+    return found
+
+
+def load_policy_set(path: Path) -> PolicySet:
+    if not path.exists():
+        raise PolicyError(Diagnostic("policy path does not exist", source=str(path),
+                                     hint="pass --policy a policy file or a directory of them"))
+    files = policy_files(path)
+    if not files:
+        raise PolicyError(Diagnostic("no policy files (*.yaml) found", source=str(path), code="policy-missing"))
+    problems: list[Diagnostic] = []
+    compiled: list[CompiledPolicy] = []
+    for file in files:
+        try:
+            compiled.append(compile_policy(check_policy(load_policy_file(file))))
+        except PolicyError as exc:
+            problems.extend(exc.diagnostics)
+    if problems:
+        raise PolicyError(problems)
+    compiled.sort(key=lambda c: c.policy.effective_from)
+    names = {c.policy.name for c in compiled}
+    if len(names) > 1:
+        raise PolicyError(Diagnostic("one policy set holds several policies: " + ", ".join(sorted(names)),
+                                     source=str(path), hint="point --policy at one policy's folder"))
+    for earlier, later in zip(compiled, compiled[1:]):
+        if earlier.policy.effective_from == later.policy.effective_from:
+            raise PolicyError(Diagnostic(
+                f"versions {earlier.policy.version} and {later.policy.version} both take effect on "
+                f"{later.policy.effective_from.isoformat()} ({earlier.policy.source})",
+                source=later.policy.source, code="version-timeline",
+                hint="give each version its own effective_from date"))
+    return PolicySet(tuple(compiled))

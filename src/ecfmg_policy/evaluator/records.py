@@ -1,0 +1,170 @@
+"""Read applicant records and reference data: files, directories, JSON Lines, stdin.
+
+A record that cannot be read or parsed becomes an entry with a diagnostic,
+never an exception that stops the others.  Valid records have their date
+strings turned into dates, at exactly the places the schema says are dates.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from ecfmg_policy.errors import Diagnostic, InputError, Position
+from ecfmg_policy.evaluator.schemas import KEYED_LISTS, describe_error, json_pointer, static_type, validator
+from ecfmg_policy.evaluator.types import date_paths
+from ecfmg_policy.evaluator.yaml_source import position_at, read_text
+
+
+@dataclass(frozen=True, slots=True)
+class RecordInput:
+    """One record as read: its label (``file``, ``file:LINE``, ``-``) and value, or why it could not be read."""
+
+    label: str
+    value: Any = None
+    problem: Diagnostic | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaProblem:
+    pointer: str
+    message: str
+
+
+def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
+    """Every record named by the command line, in order."""
+    for argument in arguments:
+        if argument == "-":
+            yield from _from_text((stdin or sys.stdin).read(), "-", lines=False)
+            continue
+        path = Path(argument)
+        if path.is_dir():
+            children = sorted(p for p in path.iterdir() if p.suffix in (".json", ".jsonl") and p.is_file())
+            if not children:
+                yield RecordInput(argument, problem=Diagnostic("directory holds no .json or .jsonl files",
+                                                               source=argument, hint="name a record file"))
+            for child in children:
+                yield from _from_file(child)
+        else:
+            yield from _from_file(path)
+
+
+def _from_file(path: Path) -> Iterator[RecordInput]:
+    label = str(path)
+    try:
+        text = read_text(path, label)
+    except InputError as exc:
+        yield RecordInput(label, problem=exc.diagnostic)
+        return
+    yield from _from_text(text, label, lines=path.suffix == ".jsonl")
+
+
+def _from_text(text: str, label: str, lines: bool) -> Iterator[RecordInput]:
+    if not lines:
+        yield _parse(text, label, label, line_offset=0)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield _parse(line, f"{label}:{number}", label, line_offset=number - 1)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _parse(text: str, label: str, file: str, line_offset: int) -> RecordInput:
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as exc:
+        return RecordInput(label, problem=Diagnostic(f"duplicate key `{exc.args[0]}` in JSON object", source=label,
+                                                     hint="each field may appear once", code="json-duplicate-key"))
+    except json.JSONDecodeError as exc:
+        pos = position_at(file, text, exc.pos)
+        where = Position(file, pos.line + line_offset, pos.column, pos.line_text)
+        return RecordInput(label, problem=Diagnostic(f"malformed JSON: {exc.msg}", position=where,
+                                                     hint="check for a missing comma, quote or bracket",
+                                                     code="json-syntax"))
+    if not isinstance(value, dict):
+        return RecordInput(label, problem=Diagnostic("a record must be a JSON object", source=label, pointer="",
+                                                     code="json-structure"))
+    return RecordInput(label, value)
+
+
+def schema_problems(kind: str, value: Any) -> list[SchemaProblem]:
+    """Every way ``value`` fails the ``kind`` schema, each with its JSON pointer."""
+    errors = sorted(validator(kind).iter_errors(value), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    return [SchemaProblem(_pointer(e), describe_error(e)) for e in errors]
+
+
+def _pointer(error) -> str:
+    """The JSON pointer of the field at fault: an unknown or missing field, not its parent."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if len(extra) == 1:
+            path.append(extra[0])
+    elif error.validator == "required" and isinstance(error.validator_value, list):
+        missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
+        if len(missing) == 1:
+            path.append(missing[0])
+    return json_pointer(path) or "/"
+
+
+def convert_dates(kind: str, value: Any) -> Any:
+    """A copy of a valid ``value`` with its date strings as :class:`datetime.date`."""
+    for path in _date_paths(kind):
+        value = _convert_at(value, path)
+    return value
+
+
+def _date_paths(kind: str, _cache: dict = {}) -> list[tuple]:
+    if kind not in _cache:
+        _cache[kind] = date_paths(static_type(kind))
+    return _cache[kind]
+
+
+def _convert_at(value: Any, path: tuple) -> Any:
+    if not path:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(value, list):
+            return [_convert_at(v, rest) for v in value]
+        return value
+    if isinstance(value, dict) and head in value:
+        copy = dict(value)
+        copy[head] = _convert_at(value[head], rest)
+        return copy
+    return value
+
+
+def load_reference(kind: str, path: Path, name: str) -> Any:
+    """Read, validate and index a reference data file; a problem raises :class:`InputError`."""
+    label = str(path)
+    text = read_text(path, label)
+    entry = _parse(text, label, label, 0)
+    if entry.problem is not None:
+        raise InputError(entry.problem)
+    problems = schema_problems(kind, entry.value)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputError(Diagnostic(f"{name} data does not match the {kind} schema: {first.message}{more}",
+                                    source=label, pointer=first.pointer, code="data-schema"))
+    value = convert_dates(kind, entry.value)
+    for field, key in KEYED_LISTS.get(kind, {}).items():
+        value[field] = {item[key]: item for item in value.get(field, [])}
+    return value

@@ -1,0 +1,289 @@
+"""What compiled policies call at run time: null-safe access and the built-in functions.
+
+Compiled code inlines what Python does natively; only operations where the
+policy language differs from Python (``null`` never crashes, ``min`` of nothing
+is ``null``, dates plus durations) come here.  Nothing in this module touches
+files, the network or the interpreter: it is the whole of what an expression
+can reach.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from ecfmg_policy.evaluator.values import Duration, add_duration, display, type_name
+
+
+class EvaluationError(Exception):
+    """A run-time fault in an expression, in words for the policy's editor."""
+
+
+class DependencyFailed(EvaluationError):
+    """An expression needs a definition whose own evaluation failed for this record."""
+
+    def __init__(self, failed: dict, needed: list[str]):
+        name = next(n for n in needed if n in failed)
+        super().__init__(f"could not compute `{name}`: {explain(failed[name])}")
+
+
+def get(obj, key):
+    """``obj.key``: a missing field, or a field of null, is null."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(key)
+    raise EvaluationError(f"cannot read field `{key}` of a {type_name(obj)}")
+
+
+def index(obj, key):
+    """``obj[key]``: lists by position, objects and lookups by key; out of range is null."""
+    if obj is None or key is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(key)
+    if isinstance(obj, (list, tuple)):
+        if isinstance(key, bool) or not isinstance(key, (int, float)) or int(key) != key:
+            raise EvaluationError(f"a list is indexed by a whole number, not a {type_name(key)}")
+        position = int(key)
+        return obj[position] if -len(obj) <= position < len(obj) else None
+    raise EvaluationError(f"cannot index a {type_name(obj)}")
+
+
+def items(obj):
+    """What a ``for`` loops over: a list (null is the empty list)."""
+    if obj is None:
+        return ()
+    if isinstance(obj, (list, tuple)):
+        return obj
+    raise EvaluationError(f"cannot loop over a {type_name(obj)}; expected a list")
+
+
+def _incomparable(a, b) -> EvaluationError:
+    return EvaluationError(f"cannot compare {type_name(a)} with {type_name(b)}")
+
+
+# Ordering with null is false (a missing date is never "before" anything).
+# Written out, not generated from one template: these run once per
+# comparison per record, and a wrapper call would double their cost.
+def lt(a, b):
+    if a is None or b is None:
+        return False
+    try:
+        return a < b
+    except TypeError:
+        raise _incomparable(a, b) from None
+
+
+def le(a, b):
+    if a is None or b is None:
+        return False
+    try:
+        return a <= b
+    except TypeError:
+        raise _incomparable(a, b) from None
+
+
+def gt(a, b):
+    if a is None or b is None:
+        return False
+    try:
+        return a > b
+    except TypeError:
+        raise _incomparable(a, b) from None
+
+
+def ge(a, b):
+    if a is None or b is None:
+        return False
+    try:
+        return a >= b
+    except TypeError:
+        raise _incomparable(a, b) from None
+
+
+def contains(container, item) -> bool:
+    if container is None:
+        return False
+    if isinstance(container, (list, tuple, dict)):
+        return item in container
+    if isinstance(container, str) and isinstance(item, str):
+        return item in container
+    raise EvaluationError(f"`in` needs a list on its right, not a {type_name(container)}")
+
+
+def add(a, b):
+    if a is None or b is None:
+        return None
+    if isinstance(a, datetime.date) and isinstance(b, Duration):
+        return add_duration(a, b)
+    if isinstance(a, Duration) and isinstance(b, datetime.date):
+        return add_duration(b, a)
+    if _numbers(a, b):
+        return a + b
+    raise EvaluationError(f"cannot add {type_name(a)} and {type_name(b)}")
+
+
+def sub(a, b):
+    if a is None or b is None:
+        return None
+    if isinstance(a, datetime.date):
+        if isinstance(b, Duration):
+            return add_duration(a, -b)
+        if isinstance(b, datetime.date):
+            return (a - b).days
+    if _numbers(a, b):
+        return a - b
+    raise EvaluationError(f"cannot subtract {type_name(b)} from {type_name(a)}")
+
+
+def mul(a, b):
+    if a is None or b is None:
+        return None
+    if _numbers(a, b):
+        return a * b
+    raise EvaluationError(f"cannot multiply {type_name(a)} by {type_name(b)}")
+
+
+def div(a, b):
+    if a is None or b is None:
+        return None
+    if _numbers(a, b):
+        if b == 0:
+            raise EvaluationError("division by zero")
+        return a / b
+    raise EvaluationError(f"cannot divide {type_name(a)} by {type_name(b)}")
+
+
+def neg(a):
+    if a is None:
+        return None
+    if isinstance(a, Duration):
+        return -a
+    if _numbers(a, 0):
+        return -a
+    raise EvaluationError(f"cannot negate a {type_name(a)}")
+
+
+def _numbers(a, b) -> bool:
+    return (isinstance(a, (int, float)) and not isinstance(a, bool)
+            and isinstance(b, (int, float)) and not isinstance(b, bool))
+
+
+def truth(value) -> bool:
+    """Conditions: true is true, false and null are false, anything else is a mistake."""
+    if value is True or value is False:
+        return value
+    if value is None:
+        return False
+    raise EvaluationError(f"a condition must be true or false, not a {type_name(value)}")
+
+
+# --- built-in functions: name -> (implementation, fewest arguments, most arguments or None)
+
+def _values(args):
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        return args[0]
+    if len(args) == 1 and args[0] is None:
+        return ()
+    return args
+
+
+def fn_count(xs):
+    return len(items(xs))
+
+
+def fn_min(*args):
+    present = [v for v in _values(args) if v is not None]
+    try:
+        return min(present) if present else None
+    except TypeError:
+        raise EvaluationError("min() of values that cannot be compared: "
+                              + ", ".join(sorted({type_name(v) for v in present}))) from None
+
+
+def fn_max(*args):
+    present = [v for v in _values(args) if v is not None]
+    try:
+        return max(present) if present else None
+    except TypeError:
+        raise EvaluationError("max() of values that cannot be compared: "
+                              + ", ".join(sorted({type_name(v) for v in present}))) from None
+
+
+def fn_sum(xs):
+    total = 0
+    for v in items(xs):
+        if v is not None:
+            total = add(total, v)
+    return total
+
+
+def fn_all(xs):
+    return all(truth(v) for v in items(xs))
+
+
+def fn_any(xs):
+    return any(truth(v) for v in items(xs))
+
+
+def fn_none(xs):
+    return not fn_any(xs)
+
+
+def _date_part(part):
+    def extract(value):
+        if value is None:
+            return None
+        if not isinstance(value, datetime.date):
+            raise EvaluationError(f"{part}() needs a date, not a {type_name(value)}")
+        return getattr(value, part)
+    return extract
+
+
+def fn_first(xs):
+    xs = items(xs)
+    return xs[0] if xs else None
+
+
+def fn_join(xs, separator=", "):
+    return str(separator).join(display(v) for v in items(xs) if v is not None)
+
+
+def fn_coalesce(*args):
+    return next((a for a in args if a is not None), None)
+
+
+BUILTINS = {
+    "count": (fn_count, 1, 1),
+    "min": (fn_min, 1, None),
+    "max": (fn_max, 1, None),
+    "sum": (fn_sum, 1, 1),
+    "all": (fn_all, 1, 1),
+    "any": (fn_any, 1, 1),
+    "none": (fn_none, 1, 1),
+    "year": (_date_part("year"), 1, 1),
+    "month": (_date_part("month"), 1, 1),
+    "day": (_date_part("day"), 1, 1),
+    "first": (fn_first, 1, 1),
+    "join": (fn_join, 1, 2),
+    "coalesce": (fn_coalesce, 1, None),
+}
+
+_PY_TYPES = {"int": "number", "float": "number", "str": "string", "NoneType": "null", "bool": "boolean",
+             "datetime.date": "date", "date": "date", "list": "list", "dict": "object", "tuple": "list",
+             "Duration": "duration"}
+
+
+def explain(exc: BaseException) -> str:
+    """A run-time failure in the policy language's words (never Python's)."""
+    if isinstance(exc, EvaluationError):
+        return str(exc)
+    text = str(exc)
+    for python, ours in _PY_TYPES.items():
+        text = re.sub(rf"'{re.escape(python)}'", ours, text)
+    if isinstance(exc, TypeError):
+        return f"type mismatch: {text}"
+    if isinstance(exc, RecursionError):
+        return "the expression is nested too deeply to evaluate"
+    return f"{type(exc).__name__}: {text}"

@@ -1,0 +1,69 @@
+"""The shipped JSON Schemas, their validators, and what the checker derives from them.
+
+Validators are built once per process.  Format checking is on, so
+``2021-02-30`` is refused as a date, and every error carries its JSON pointer.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from ecfmg_policy.evaluator import types as t
+
+SCHEMA_FILES = {
+    "applicant": "applicant.schema.json",
+    "world-directory": "world-directory.schema.json",
+    "policy": "policy.schema.json",
+}
+
+# Array properties that the engine turns into lookups by key.
+KEYED_LISTS = {"world-directory": {"schools": "world_directory_id"}}
+
+
+@lru_cache(maxsize=None)
+def schema_text(kind: str) -> str:
+    return resources.files("ecfmg_policy.schemas").joinpath(SCHEMA_FILES[kind]).read_text("utf-8")
+
+
+@lru_cache(maxsize=None)
+def schema(kind: str) -> dict:
+    return json.loads(schema_text(kind))
+
+
+@lru_cache(maxsize=None)
+def validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(kind), format_checker=FormatChecker(formats=("date",)))
+
+
+@lru_cache(maxsize=None)
+def static_type(kind: str) -> t.Type:
+    """The checker's view of the values a schema accepts (after dates are converted)."""
+    root = schema(kind)
+    return t.from_schema(root, root, KEYED_LISTS.get(kind))
+
+
+def json_pointer(path) -> str:
+    """``deque(['exams', 0, 'date'])`` -> ``/exams/0/date``."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def describe_error(error) -> str:
+    """A jsonschema error in words a record's author understands."""
+    kind = error.validator
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        known = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"unknown field(s) {', '.join(f'`{e}`' for e in extra)}; allowed here: {known}"
+    if kind == "required":
+        return error.message.replace("is a required property", "is required but missing")
+    if kind == "format":
+        return f"`{error.instance}` is not a valid {error.validator_value} (expected a real date as YYYY-MM-DD)"
+    if kind == "enum":
+        return f"`{error.instance}` is not allowed; expected one of {', '.join(map(str, error.validator_value))}"
+    if kind == "pattern":
+        return f"`{error.instance}` does not have the expected form ({error.validator_value})"
+    return error.message

@@ -1,0 +1,113 @@
+"""The values expressions compute with, beyond what JSON has: dates and durations.
+
+Durations are calendar durations (years, months, days).  Adding years keeps the
+month and day, and 29 February becomes 28 February in a year without one, as
+``dateutil.relativedelta`` does; the few lines this needs are written here
+rather than taking a dependency for them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+UNITS = {"year": "years", "years": "years", "month": "months", "months": "months",
+         "week": "weeks", "weeks": "weeks", "day": "days", "days": "days"}
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    years: int = 0
+    months: int = 0
+    days: int = 0
+
+    def __str__(self) -> str:
+        parts = []
+        for count, unit in ((self.years, "year"), (self.months, "month"), (self.days, "day")):
+            if count:
+                parts.append(f"{count} {unit}" + ("" if count == 1 else "s"))
+        return " ".join(parts) or "0 days"
+
+    def __neg__(self) -> "Duration":
+        return Duration(-self.years, -self.months, -self.days)
+
+
+def make_duration(count: int, unit: str) -> Duration:
+    unit = UNITS[unit]
+    if unit == "years":
+        return Duration(years=count)
+    if unit == "months":
+        return Duration(months=count)
+    return Duration(days=count * 7 if unit == "weeks" else count)
+
+
+def parse_duration(text: str) -> Duration | None:
+    """``"7 years"`` -> Duration(years=7); None if the text is not a duration."""
+    parts = text.split()
+    if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in UNITS:
+        return None
+    return make_duration(int(parts[0]), parts[1])
+
+
+def add_duration(day: datetime.date, span: Duration) -> datetime.date:
+    """``day + span``: months first (clamping the day to the month's end), then days."""
+    if span.years or span.months:
+        months = day.month - 1 + span.months + 12 * span.years
+        year, month = day.year + months // 12, months % 12 + 1
+        last = calendar.monthrange(year, month)[1]
+        day = day.replace(year=year, month=month, day=min(day.day, last))
+    if span.days:
+        day = day + datetime.timedelta(days=span.days)
+    return day
+
+
+def type_name(value: object) -> str:
+    """The policy language's name for the type of a runtime value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, datetime.date):
+        return "date"
+    if isinstance(value, Duration):
+        return "duration"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def to_json_value(value: object) -> object:
+    """Dates as ``YYYY-MM-DD``, durations as text, everything else as JSON has it."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def display(value: object) -> str:
+    """How a value reads inside a message."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(display(v) for v in value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,187 @@
+"""Load YAML safely, keeping where every value came from.
+
+PyYAML's ``safe_load`` forgets positions and silently keeps the last of two
+duplicate keys.  Policy editors need both: an error in an expression must point
+into the YAML file, and a duplicated rule key is a mistake to report.  We
+compose the node tree with the safe loader, refuse aliases (no "billion laughs"),
+and build small typed nodes that remember their position.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ecfmg_policy.errors import Diagnostic, InputError, Position
+
+_BLOCK_STYLES = ("|", ">")
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarText:
+    """Maps a character offset in a scalar's value back to the YAML file."""
+
+    source: str
+    buffer: str
+    start_index: int
+    end_index: int
+    style: str | None
+
+    def position(self, offset: int, value: str) -> Position:
+        raw_start = self.start_index
+        if self.style in _BLOCK_STYLES:
+            newline = self.buffer.find("\n", raw_start, self.end_index)
+            raw_start = newline + 1 if newline >= 0 else raw_start
+        elif self.style in ("'", '"'):
+            raw_start += 1
+        index = raw_start
+        target = raw_start
+        # Walk value and raw text together: folding, indentation and escapes
+        # only ever add raw characters, so a greedy search for each visible
+        # character lands on the right one.
+        for ch in value[: offset + 1]:
+            if ch.isspace():
+                target = index
+                continue
+            found = self.buffer.find(ch, index, self.end_index)
+            if found < 0:
+                break
+            target, index = found, found + 1
+        return position_at(self.source, self.buffer, min(target, len(self.buffer)))
+
+
+def position_at(source: str, buffer: str, index: int) -> Position:
+    """The 1-based line/column of a character index, with that line's text."""
+    line_start = buffer.rfind("\n", 0, index) + 1
+    line_end = buffer.find("\n", index)
+    line_end = len(buffer) if line_end < 0 else line_end
+    line = buffer.count("\n", 0, line_start) + 1
+    return Position(source, line, index - line_start + 1, buffer[line_start:line_end])
+
+
+@dataclass(frozen=True, slots=True)
+class YScalar:
+    value: Any
+    position: Position
+    text: ScalarText | None = None
+
+    def position_of(self, offset: int) -> Position:
+        """Where character ``offset`` of this (string) scalar stands in the file."""
+        if self.text is None or not isinstance(self.value, str):
+            return self.position
+        return self.text.position(offset, self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class YMap:
+    entries: dict[str, "YNode"]
+    key_positions: dict[str, Position]
+    position: Position
+
+    def get(self, key: str) -> "YNode | None":
+        return self.entries.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class YSeq:
+    items: list["YNode"]
+    position: Position = field()
+
+
+YNode = YScalar | YMap | YSeq
+
+
+def to_plain(node: YNode) -> Any:
+    """The Python value of a node, positions dropped."""
+    if isinstance(node, YMap):
+        return {k: to_plain(v) for k, v in node.entries.items()}
+    if isinstance(node, YSeq):
+        return [to_plain(v) for v in node.items]
+    return node.value
+
+
+def read_text(path: Path, label: str | None = None) -> str:
+    """Read a UTF-8 file, turning OS and decoding failures into diagnostics."""
+    label = label or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Diagnostic(f"cannot read file: {exc.strerror or exc}", source=label,
+                                    hint="check the path and its permissions")) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        pos = position_at(label, good, len(good))
+        raise InputError(Diagnostic(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                                    position=Position(label, pos.line, pos.column),
+                                    hint="save the file as UTF-8")) from None
+
+
+def load_yaml(text: str, source: str) -> YNode | None:
+    """Parse one YAML document into positioned nodes (None for an empty file)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        return None if root is None else _Builder(source, text, loader).build(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        pos = position_at(source, text, mark.index) if mark is not None else None
+        raise InputError(Diagnostic(f"invalid YAML: {problem}", position=pos,
+                                    hint="check indentation, quoting and the ':' after each key",
+                                    code="yaml-syntax")) from None
+    except yaml.YAMLError as exc:
+        raise InputError(Diagnostic(f"invalid YAML: {exc}", source=source, code="yaml-syntax")) from None
+    finally:
+        loader.dispose()
+
+
+class _Builder:
+    def __init__(self, source: str, text: str, loader: yaml.SafeLoader):
+        self.source = source
+        self.text = text
+        self.loader = loader
+        self.seen: set[int] = set()
+
+    def pos(self, node: yaml.Node) -> Position:
+        return position_at(self.source, self.text, node.start_mark.index)
+
+    def build(self, node: yaml.Node) -> YNode:
+        if id(node) in self.seen:
+            raise InputError(Diagnostic("YAML anchors and aliases are not allowed in this file",
+                                        position=self.pos(node), code="yaml-alias",
+                                        hint="write the value out where it is used"))
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.build_map(node)
+        if isinstance(node, yaml.SequenceNode):
+            return YSeq([self.build(item) for item in node.value], self.pos(node))
+        value = self.loader.construct_object(node, deep=True)
+        text = ScalarText(self.source, self.text, node.start_mark.index, node.end_mark.index, node.style)
+        return YScalar(value, self.pos(node), text)
+
+    def build_map(self, node: yaml.MappingNode) -> YMap:
+        entries: dict[str, YNode] = {}
+        keys: dict[str, Position] = {}
+        for key_node, value_node in node.value:
+            key_pos = self.pos(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InputError(Diagnostic("a key must be a plain name", position=key_pos, code="yaml-key"))
+            key = self.loader.construct_object(key_node)
+            if isinstance(key, (datetime.date, bool)) or key is None:
+                key = key_node.value
+            key = str(key)
+            if key in entries:
+                first = keys[key]
+                raise InputError(Diagnostic(
+                    f"duplicate key `{key}` (first defined on line {first.line})",
+                    position=key_pos, code="yaml-duplicate-key",
+                    hint="YAML keeps only the last value of a repeated key; remove or rename one"))
+            keys[key] = key_pos
+            entries[key] = self.build(value_node)
+        return YMap(entries, keys, self.pos(node))

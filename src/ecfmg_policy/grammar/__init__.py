@@ -1,0 +1,1 @@
+"""The Lark grammar of the policy expression language (``expression.lark``)."""

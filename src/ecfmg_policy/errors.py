@@ -95,6 +95,10 @@ class InputError(Exception):
         super().__init__(diagnostic.render())
 
 
+class UsageError(Exception):
+    """The command was asked for something that cannot be (exit status 2)."""
+
+
 def did_you_mean(name: str, candidates) -> str | None:
     """A "did you mean" hint for a misspelt name, or None."""
     import difflib

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from ecfmg_policy.cli import report
-from ecfmg_policy.errors import InputError, PolicyError, did_you_mean
+from ecfmg_policy.api import load_data
+from ecfmg_policy.errors import InputError, PolicyError, UsageError
 from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
-from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, bundled_world_directory, load_policy_set
-from ecfmg_policy.evaluator.records import iter_records, load_reference
+from ecfmg_policy.evaluator.policyset import bundled_policies, load_policy_set
+from ecfmg_policy.evaluator.records import iter_records
 
 
 class DateParam(click.ParamType):
@@ -45,26 +46,6 @@ def _fail_policy(error: PolicyError) -> None:
     sys.exit(report.EXIT_POLICY)
 
 
-def _load_data(policies: PolicySet, given: dict[str, Path]) -> dict[str, dict]:
-    """Reference data for every name the policies declare: given with --data, or the bundled sample."""
-    declared = {}
-    for compiled in policies.versions:
-        declared.update(dict(compiled.policy.data))
-    for name in given:
-        if name not in declared:
-            hint = did_you_mean(name, declared) or f"the policy reads: {', '.join(sorted(declared)) or 'no data'}"
-            raise click.BadParameter(f"the policy reads no data named `{name}`; {hint}", param_hint="--data")
-    data = {}
-    for name, kind in declared.items():
-        path = given.get(name)
-        if path is None:
-            if kind != "world-directory":
-                raise click.UsageError(f"the policy needs --data {name}=PATH")
-            path = bundled_world_directory()
-        data[name] = load_reference(kind, path, name)
-    return data
-
-
 @click.command()
 @click.argument("records", nargs=-1, required=True)
 @click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
@@ -91,7 +72,9 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
     except PolicyError as exc:
         _fail_policy(exc)
     try:
-        data = _load_data(policies, given_data)
+        data = load_data(policies, given_data)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), param_hint="--data") from None
     except InputError as exc:
         click.echo(exc.diagnostic.render(), err=True)
         sys.exit(report.EXIT_INVALID)

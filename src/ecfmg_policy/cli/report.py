@@ -42,6 +42,8 @@ def result_json(result: RecordResult) -> dict:
         p = result.policy.policy
         policy = {"name": p.name, "version": p.version, "effective_from": p.effective_from.isoformat(),
                   "source": p.source}
+        if result.policy.effective_to is not None:
+            policy["effective_to"] = result.policy.effective_to.isoformat()
         if p.citation:
             policy["citation"] = p.citation
     return {

@@ -16,6 +16,7 @@ outcome and message, the decision, and the outputs.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -37,7 +38,8 @@ class CompiledPolicy:
 
     checked: CheckedPolicy
     run: Callable[..., tuple]
-    source_code: str  # kept for `explain` and for reviewing what was generated
+    source_code: str  # kept for reviewing what was generated
+    effective_to: datetime.date | None = None  # set by the policy set: the day before the next version
 
     @property
     def policy(self):

@@ -46,9 +46,16 @@ def _terminal_words() -> dict[str, str]:
     return words
 
 
+_OPERAND_WORDS = {"a name", "a number", "a string", "a date", "`(`", "`[`", "`{`", "`-`",
+                  "`true`", "`false`", "`null`", "`not`", "`if`"}
+
+
 def _describe_expected(expected) -> tuple[str, ...]:
-    words = _terminal_words()
-    return tuple(sorted({words.get(name, name) for name in expected}))
+    """What the parser would have accepted, in words; "a value" stands for any operand."""
+    words = {_terminal_words().get(name, name) for name in expected}
+    if len(words & _OPERAND_WORDS) >= 3:
+        words = (words - _OPERAND_WORDS) | {"a value (a name, number, string, date, list or `(`)"}
+    return tuple(sorted(words, key=lambda w: (w.startswith("`"), w)))
 
 
 @v_args(meta=True, inline=True)

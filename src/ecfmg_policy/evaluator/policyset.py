@@ -8,7 +8,7 @@ date in question would not use it.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -55,11 +55,6 @@ class PolicySet:
                 hint=f"use --as-of {first.effective_from.isoformat()} or later"))
         return chosen
 
-    def effective_until(self, compiled: CompiledPolicy) -> datetime.date | None:
-        """The last day a version is in force (None: still in force)."""
-        later = [c.policy.effective_from for c in self.versions if c.policy.effective_from > compiled.policy.effective_from]
-        return min(later) - datetime.timedelta(days=1) if later else None
-
 
 def policy_files(path: Path) -> list[Path]:
     """Policy files under ``path``: ``*.yaml``/``*.yml``, skipping ``tests`` folders and reference data."""
@@ -98,4 +93,6 @@ def load_policy_set(path: Path) -> PolicySet:
                 f"{later.policy.effective_from.isoformat()} ({earlier.policy.source})",
                 source=later.policy.source, code="version-timeline",
                 hint="give each version its own effective_from date"))
-    return PolicySet(tuple(compiled))
+    dated = [replace(c, effective_to=later.policy.effective_from - datetime.timedelta(days=1))
+             for c, later in zip(compiled, compiled[1:])] + compiled[-1:]
+    return PolicySet(tuple(dated))

@@ -18,6 +18,7 @@ SCHEMA_FILES = {
     "applicant": "applicant.schema.json",
     "world-directory": "world-directory.schema.json",
     "policy": "policy.schema.json",
+    "result": "result.schema.json",
 }
 
 # Array properties that the engine turns into lookups by key.

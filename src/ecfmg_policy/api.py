@@ -1,0 +1,61 @@
+"""The engine as a library: load a policy set and its data once, check many records.
+
+This is what the command line, the benchmarks and the tests use; it adds no
+logic of its own, only the wiring of the stages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from ecfmg_policy.errors import UsageError, did_you_mean
+from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
+from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, bundled_world_directory, load_policy_set
+from ecfmg_policy.evaluator.records import load_reference
+
+
+def load_data(policies: PolicySet, given: dict[str, Path]) -> dict[str, Any]:
+    """Reference data for every name the policies declare: as given, or the bundled sample."""
+    declared: dict[str, str] = {}
+    for compiled in policies.versions:
+        declared.update(dict(compiled.policy.data))
+    for name in given:
+        if name not in declared:
+            hint = did_you_mean(name, declared) or f"the policy reads: {', '.join(sorted(declared)) or 'no data'}"
+            raise UsageError(f"the policy reads no data named `{name}`; {hint}")
+    data = {}
+    for name, kind in declared.items():
+        path = given.get(name)
+        if path is None and kind != "world-directory":
+            raise UsageError(f"the policy needs --data {name}=PATH")
+        data[name] = load_reference(kind, Path(path) if path else bundled_world_directory(), name)
+    return data
+
+
+class Engine:
+    """A loaded policy set with its reference data; evaluators are made once per version."""
+
+    def __init__(self, policies: PolicySet, data: dict[str, Any]):
+        self.policies = policies
+        self.data = data
+        self._evaluators: dict[str, Evaluator] = {}
+
+    @classmethod
+    def load(cls, policy_path: Path | None = None, data_paths: dict[str, Path] | None = None) -> "Engine":
+        """Load (parse, check, compile) every version; raise PolicyError or InputError for bad input."""
+        policies = load_policy_set(Path(policy_path) if policy_path else bundled_policies())
+        return cls(policies, load_data(policies, data_paths or {}))
+
+    def evaluator(self, as_of: datetime.date, version: str | None = None) -> Evaluator:
+        compiled = self.policies.select(as_of, version)
+        key = compiled.policy.version
+        if key not in self._evaluators:
+            self._evaluators[key] = Evaluator(compiled, self.data)
+        return self._evaluators[key]
+
+    def check(self, record: Any, as_of: datetime.date, version: str | None = None,
+              label: str = "<record>") -> RecordResult:
+        """Validate and evaluate one record (a parsed JSON object)."""
+        return self.evaluator(as_of, version).evaluate(label, record, as_of)

@@ -1,0 +1,247 @@
+"""The expression language, stage by stage: what parses, what the checker refuses, what evaluates to what."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ecfmg_policy.api import Engine
+from ecfmg_policy.errors import PolicyError, Position
+from ecfmg_policy.evaluator import nodes as n
+from ecfmg_policy.evaluator.parser import ExpressionSyntaxError, parse_expression
+from ecfmg_policy.evaluator.values import Duration
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORD = json.loads((ROOT / "examples" / "pending.json").read_text())
+AS_OF = datetime.date(2020, 6, 1)
+
+
+def here(offset: int) -> Position:
+    return Position("test.yaml", 1, offset + 1)
+
+
+def policy_text(outputs: dict[str, str], definitions: dict[str, str] | None = None,
+                require: str = "true", params: str = "") -> str:
+    defs = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in (definitions or {}).items())
+    outs = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in outputs.items())
+    return textwrap.dedent("""\
+        policy: t
+        version: "1"
+        effective_from: 2000-01-01
+        data: {world_directory: world-directory}
+        params:
+          fee: 75
+          window: 7 years
+          exams: [USMLE_STEP1, USMLE_STEP2_CK]
+        """) + params + ("definitions:\n" + defs if defs else "") + textwrap.dedent(f"""\
+        rules:
+          - id: r
+            title: r
+            require: {json.dumps(require)}
+            source: test
+        """) + ("outputs:\n" + outs if outs else "")
+
+
+def load(tmp_path: Path, text: str) -> Engine:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return Engine.load(path)
+
+
+def value_of(tmp_path: Path, expression: str, definitions: dict[str, str] | None = None) -> object:
+    engine = load(tmp_path, policy_text({"value": expression}, definitions))
+    return engine.check(RECORD, AS_OF).outputs["value"]
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(PolicyError) as caught:
+        load(tmp_path, text)
+    return [d.render() for d in caught.value.diagnostics]
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def test_precedence_follows_arithmetic_then_comparison_then_logic():
+    tree = parse_expression("1 + 2 * 3 >= 7 and not false", here).tree
+    assert isinstance(tree, n.BoolOp) and tree.op == "and"
+    comparison = tree.left
+    assert isinstance(comparison, n.Compare) and comparison.op == ">="
+    assert isinstance(comparison.left, n.Binary) and comparison.left.op == "+"
+    assert isinstance(comparison.left.right, n.Binary) and comparison.left.right.op == "*"
+
+
+def test_literals_of_every_kind():
+    assert parse_expression("2021-01-26", here).tree.value == datetime.date(2021, 1, 26)
+    assert parse_expression("7 years", here).tree.value == Duration(years=7)
+    assert parse_expression("2 weeks", here).tree.value == Duration(days=14)
+    assert parse_expression("'single' ", here).tree.value == "single"
+    assert parse_expression("null", here).tree.value is None
+
+
+def test_syntax_error_points_at_the_character_and_says_what_was_expected():
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse_expression("applicant.usmle_id != ", here)
+    diagnostic = caught.value.diagnostic
+    assert diagnostic.position.column == len("applicant.usmle_id !=") + 1
+    assert "ends too early" in diagnostic.message and "a name" in diagnostic.message
+
+
+def test_impossible_date_literal_is_a_syntax_error():
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse_expression("as_of >= 2021-02-30", here)
+    assert "`2021-02-30` is not a real date" in caught.value.diagnostic.message
+    assert caught.value.diagnostic.position.column == 10
+
+
+def test_c_style_operators_get_a_hint():
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse_expression("true && false", here)
+    assert caught.value.diagnostic.hint == "write `and` instead of `&&`"
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ("2012-02-29 + 7 years", datetime.date(2019, 2, 28)),
+    ("2012-02-29 + 8 years", datetime.date(2020, 2, 29)),
+    ("2011-10-01 + params.window", datetime.date(2018, 10, 1)),
+    ("2020-03-31 - 1 month", datetime.date(2020, 2, 29)),
+    ("2020-03-01 - 2020-02-01", 29),
+    ("year(2019-05-02)", 2019),
+    ("count(a for a in applicant.exams if a.result == 'fail')", 1),
+    ("min(a.date for a in applicant.exams)", datetime.date(2019, 5, 2)),
+    ("max(3, 9, 4)", 9),
+    ("min([])", None),
+    ("sum([1, 2, null, 3])", 6),
+    ("all(e in ['USMLE_STEP1', 'USMLE_STEP2_CK'] for e in params.exams)", True),
+    ("any(a.exam == 'USMLE_STEP3' for a in applicant.exams)", False),
+    ("none(a.result == 'incomplete' for a in applicant.exams)", True),
+    ("[a.exam for a in applicant.exams if a.result == 'pass']", ["USMLE_STEP1"]),
+    ("{e: 1 for e in params.exams}", {"USMLE_STEP1": 1, "USMLE_STEP2_CK": 1}),
+    ("{fee: params.fee, twice: params.fee * 2}", {"fee": 75, "twice": 150}),
+    ("if applicant.status == 'student' then 'S' else 'G'", "S"),
+    ("applicant.exams[1].exam", "USMLE_STEP2_CK"),
+    ("applicant.exams[9]", None),
+    ("applicant.certificate.number", None),
+    ("applicant.certificate.issued_on >= 2000-01-01", False),
+    ("applicant.certificate.issued_on + 1 year", None),
+    ("coalesce(applicant.usmle_id, 'none')", RECORD["usmle_id"]),
+    ("join([applicant.name.given, applicant.name.family], ' ')",
+     f"{RECORD['name']['given']} {RECORD['name']['family']}"),
+    ("data.world_directory.schools['F0000101'].country", "IN"),
+    ("data.world_directory.schools['F0000999']", None),
+    ("'US' not in ['US', 'CA']", False),
+])
+def test_expression_values(tmp_path, expression, expected):
+    assert value_of(tmp_path, expression) == expected
+
+
+def test_definitions_with_parameters_and_in_any_order(tmp_path):
+    value = value_of(tmp_path, "passed_at('USMLE_STEP1')", {
+        "passed_at(exam)": "first(passes_of(exam))",
+        "passes_of(exam)": "[a.date for a in passes if a.exam == exam]",
+        "passes": "[a for a in applicant.exams if a.result == 'pass']"})
+    assert value == datetime.date(2019, 5, 2)
+
+
+def test_rule_outcomes_from_when_require_and_blocked_when(tmp_path):
+    text = policy_text({}).replace(
+        "rules:\n", textwrap.dedent("""\
+        rules:
+          - id: skipped
+            title: skipped
+            when: applicant.status == "graduate"
+            require: "false"
+          - id: stuck
+            title: stuck
+            require: applicant.education.academic_years_completed >= 9
+            blocked_when: "true"
+            message: "only ${applicant.education.academic_years_completed} years"
+          - id: open
+            title: open
+            require: "false"
+            message: "due by ${2020-01-01 + 7 years}"
+        """))
+    result = load(tmp_path, text).check(RECORD, AS_OF)
+    outcomes = {r.id: (r.outcome, r.message) for r in result.rules}
+    assert outcomes["skipped"] == ("not_applicable", None)
+    assert outcomes["stuck"] == ("blocked", f"only {RECORD['education']['academic_years_completed']} years")
+    assert outcomes["open"] == ("unmet", "due by 2027-01-01")
+    assert outcomes["r"][0] == "met"
+    assert result.decision == "ineligible"
+
+
+def test_a_failing_rule_is_an_error_and_the_others_still_run(tmp_path):
+    text = policy_text({"after": "bad + 1"}, {"bad": "10 / (count(applicant.exams) - 2)"},
+                       require="bad > 0")
+    result = load(tmp_path, text).check(RECORD, AS_OF)
+    assert [(r.id, r.outcome) for r in result.rules] == [("r", "error")]
+    assert result.rules[0].message == "could not compute `bad`: division by zero"
+    assert result.outputs["after"] is None
+    assert result.errors == (("outputs.after", "could not compute `bad`: division by zero"),)
+    assert result.decision == "pending"
+
+
+# --- checking -------------------------------------------------------------------------------
+
+
+def test_unknown_definition_name_suggests_the_close_one(tmp_path):
+    [message] = problems(tmp_path, policy_text({"v": "pases"}, {"passes": "applicant.exams"}))
+    assert "unknown name `pases`" in message and "did you mean `passes`?" in message
+
+
+def test_unknown_record_field_is_checked_against_the_applicant_schema(tmp_path):
+    [message] = problems(tmp_path, policy_text({"v": "applicant.application.fee_payed_usd"}))
+    assert "there is no field `fee_payed_usd`" in message and "did you mean `fee_paid_usd`?" in message
+
+
+def test_loop_variables_are_typed_by_the_list_they_range_over(tmp_path):
+    [message] = problems(tmp_path, policy_text({"v": "[a.dat for a in applicant.exams]"}))
+    assert "no field `dat`" in message and "did you mean `date`?" in message
+
+
+@pytest.mark.parametrize("expression, fragment", [
+    ("as_of > 5", "cannot compare date with number using `>`"),
+    ("applicant.name.given + 'x'", "cannot add string and string"),
+    ("applicant.status == 'gradute'", "`gradute` is not a possible value here"),
+    ("applicant.usmle_id == 5", "comparing string with number is always false"),
+    ("year(applicant.usmle_id)", "`year` needs a date, not a string"),
+    ("count(1, 2)", "`count` takes 1 argument(s), got 2"),
+    ("open('x')", "unknown function `open`"),
+    ("__import__('os')", "unknown function `__import__`"),
+    ("as_of and true", "`and` needs true or false, but this is a date"),
+])
+def test_type_and_call_errors(tmp_path, expression, fragment):
+    messages = problems(tmp_path, policy_text({"v": expression}))
+    assert any(fragment in m for m in messages), messages
+
+
+def test_require_must_be_a_condition(tmp_path):
+    [message] = problems(tmp_path, policy_text({}, require="params.fee"))
+    assert "`require` must be true or false, but this is a number" in message
+
+
+def test_definition_cycles_are_refused_with_the_path(tmp_path):
+    [message] = problems(tmp_path, policy_text({"v": "a"}, {"a": "b + 1", "b": "c(2)", "c(x)": "a * x"}))
+    assert "cycle: `a` -> `b` -> `c` -> `a`" in message
+
+
+def test_errors_point_into_the_yaml_file(tmp_path):
+    text = policy_text({"v": "applicant.application.fee_payed_usd >= 75"})
+    [diagnostic] = pytest.raises(PolicyError, load, tmp_path, text).value.diagnostics
+    line_number = text.splitlines().index('  v: "applicant.application.fee_payed_usd >= 75"') + 1
+    assert diagnostic.position.line == line_number
+    assert diagnostic.position.column == len('  v: "applicant.application.') + 1
+
+
+def test_generated_code_never_contains_policy_text_as_code(tmp_path):
+    """A string that looks like Python stays a string: it is written with repr, never spliced in."""
+    sneaky = "'); import os; os.system('echo pwned'); ('"
+    engine = load(tmp_path, policy_text({"v": json.dumps(sneaky)}))
+    assert engine.check(RECORD, AS_OF).outputs["v"] == sneaky

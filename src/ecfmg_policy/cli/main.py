@@ -13,6 +13,7 @@ import click
 from ecfmg_policy import __version__
 from ecfmg_policy.cli.check import check
 from ecfmg_policy.cli.schema import schema
+from ecfmg_policy.cli.versions import versions
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,6 +24,7 @@ def cli() -> None:
 
 cli.add_command(check)
 cli.add_command(schema)
+cli.add_command(versions)
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ from ecfmg_policy.evaluator.yaml_source import YMap, YNode, YScalar, YSeq, load_
 _DEFINITION_KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$")
 
 
-def load_policy_file(path: Path, label: str | None = None) -> m.Policy:
-    """Read one policy file; raise :class:`PolicyError` with every problem found."""
+def load_policy_file(path: Path, label: str | None = None) -> m.PolicyFile:
+    """Read one version file; raise :class:`PolicyError` with every problem found."""
     label = label or str(path)
     try:
         root = load_yaml(read_text(path, label), label)
@@ -89,8 +89,12 @@ class _Builder:
         self.label = label
         self.problems: list[Diagnostic] = []
 
-    def build(self) -> m.Policy:
+    def build(self) -> m.PolicyFile:
         r = self.root.entries
+        if "extends" not in r and "rules" not in r:
+            self.problems.append(Diagnostic("a policy file needs `rules`, or `extends` naming the version it changes",
+                                            position=self.root.position, code="policy-structure",
+                                            hint="add a `rules:` list, or `extends: \"VERSION\"`"))
         effective = r["effective_from"].value
         if isinstance(effective, str):
             effective = datetime.date.fromisoformat(effective)
@@ -107,12 +111,18 @@ class _Builder:
             scope=self._expression(scope.entries["when"]) if isinstance(scope, YMap) else None,
             scope_source=scope.entries["source"].value if isinstance(scope, YMap) and "source" in scope.entries else None,
             definitions=self._definitions(r.get("definitions")),
-            rules=self._rules(r["rules"]),
+            rules=self._rules(r["rules"]) if "rules" in r else (),
             outputs=self._outputs(r.get("outputs")),
         )
         if self.problems:
             raise PolicyError(self.problems)
-        return policy
+        removals = tuple(m.Removal(section, item.value, item.position)
+                         for section in ("rules", "definitions", "outputs", "params")
+                         for item in (r[f"remove_{section}"].items if f"remove_{section}" in r else ()))
+        extends = r.get("extends")
+        return m.PolicyFile(policy, str(extends.value) if extends else None,
+                            extends.position if extends else None, removals, frozenset(r),
+                            r["version"].position)
 
     def _expression(self, node: YNode):
         assert isinstance(node, YScalar)

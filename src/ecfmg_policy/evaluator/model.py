@@ -80,3 +80,28 @@ class Policy:
 
     def param_values(self) -> dict[str, Any]:
         return {p.name: p.value for p in self.params}
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """``remove_rules: [id]`` and its kin: what a version drops from the one it extends."""
+
+    section: str  # rules, definitions, outputs, params
+    name: str
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFile:
+    """One version file as written: its own content, and what it changes if it extends another.
+
+    ``own`` holds only what this file declares; the resolver in ``versions``
+    merges it over the version it extends to make a complete :class:`Policy`.
+    """
+
+    own: Policy
+    extends: str | None
+    extends_position: Position | None
+    removals: tuple[Removal, ...]
+    declared: frozenset[str]  # top-level keys present in the file
+    version_position: Position

@@ -16,6 +16,7 @@ from ecfmg_policy.errors import Diagnostic, PolicyError
 from ecfmg_policy.evaluator.checker import check_policy
 from ecfmg_policy.evaluator.compiler import CompiledPolicy, compile_policy
 from ecfmg_policy.evaluator.loader import load_policy_file
+from ecfmg_policy.evaluator.versions import resolve_versions
 
 
 def bundled_policies() -> Path:
@@ -69,30 +70,25 @@ def load_policy_set(path: Path) -> PolicySet:
     if not path.exists():
         raise PolicyError(Diagnostic("policy path does not exist", source=str(path),
                                      hint="pass --policy a policy file or a directory of them"))
-    files = policy_files(path)
-    if not files:
+    if not policy_files(path):
         raise PolicyError(Diagnostic("no policy files (*.yaml) found", source=str(path), code="policy-missing"))
     problems: list[Diagnostic] = []
-    compiled: list[CompiledPolicy] = []
-    for file in files:
+    files = []
+    for file in policy_files(path):
         try:
-            compiled.append(compile_policy(check_policy(load_policy_file(file))))
+            files.append(load_policy_file(file))
         except PolicyError as exc:
             problems.extend(exc.diagnostics)
     if problems:
         raise PolicyError(problems)
-    compiled.sort(key=lambda c: c.policy.effective_from)
-    names = {c.policy.name for c in compiled}
-    if len(names) > 1:
-        raise PolicyError(Diagnostic("one policy set holds several policies: " + ", ".join(sorted(names)),
-                                     source=str(path), hint="point --policy at one policy's folder"))
-    for earlier, later in zip(compiled, compiled[1:]):
-        if earlier.policy.effective_from == later.policy.effective_from:
-            raise PolicyError(Diagnostic(
-                f"versions {earlier.policy.version} and {later.policy.version} both take effect on "
-                f"{later.policy.effective_from.isoformat()} ({earlier.policy.source})",
-                source=later.policy.source, code="version-timeline",
-                hint="give each version its own effective_from date"))
+    compiled: list[CompiledPolicy] = []
+    for policy in resolve_versions(files):
+        try:
+            compiled.append(compile_policy(check_policy(policy)))
+        except PolicyError as exc:
+            problems.extend(d for d in exc.diagnostics if d not in problems)
+    if problems:
+        raise PolicyError(problems)
     dated = [replace(c, effective_to=later.policy.effective_from - datetime.timedelta(days=1))
              for c, later in zip(compiled, compiled[1:])] + compiled[-1:]
     return PolicySet(tuple(dated))

@@ -1,0 +1,85 @@
+"""``ecfmg-policy versions``: the timeline of a policy's versions and what each changed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ecfmg_policy.cli.report import EXIT_POLICY
+from ecfmg_policy.errors import PolicyError
+from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, load_policy_set
+from ecfmg_policy.evaluator.values import display, to_json_value
+from ecfmg_policy.evaluator.versions import changes_between
+
+
+def timeline(policies: PolicySet) -> list[dict]:
+    """Each version with its dates, its file and its changes against the version before it."""
+    entries = []
+    previous = None
+    for compiled in policies.versions:
+        p = compiled.policy
+        entry = {"version": p.version, "effective_from": p.effective_from.isoformat(),
+                 "effective_to": compiled.effective_to.isoformat() if compiled.effective_to else None,
+                 "file": p.source, "source": p.citation, "changes": None}
+        if previous is not None:
+            c = changes_between(previous, p)
+            entry["changes"] = {
+                "against": previous.version,
+                "params": [{"name": ch.name, "old": to_json_value(ch.old), "new": to_json_value(ch.new)}
+                           for ch in c.params],
+                "rules_added": list(c.rules_added), "rules_removed": list(c.rules_removed),
+                "rules_changed": list(c.rules_changed), "rules_affected": list(c.rules_affected),
+                "definitions_changed": list(c.definitions_changed), "outputs_changed": list(c.outputs_changed),
+            }
+        entries.append(entry)
+        previous = p
+    return entries
+
+
+def _text(name: str, entries: list[dict]) -> str:
+    lines = [f"{name}: {len(entries)} version(s)"]
+    for e in entries:
+        until = e["effective_to"] or "now"
+        lines.append(f"\n{e['version']:<8} {e['effective_from']} to {until}   {e['file']}")
+        if e["source"]:
+            lines.append(f"         source: {' '.join(e['source'].split())}")
+        c = e["changes"]
+        if c is None:
+            lines.append("         first version")
+            continue
+        lines.append(f"         against {c['against']}:")
+        for p in c["params"]:
+            old = "(none)" if p["old"] is None else display(p["old"])
+            new = "(removed)" if p["new"] is None else display(p["new"])
+            lines.append(f"           param {p['name']}: {old} -> {new}")
+        for label, key in (("rules added", "rules_added"), ("rules removed", "rules_removed"),
+                           ("rules changed", "rules_changed"),
+                           ("rules affected by changed params/definitions", "rules_affected"),
+                           ("definitions added/changed/removed", "definitions_changed"),
+                           ("outputs added/changed/removed", "outputs_changed")):
+            if c[key]:
+                lines.append(f"           {label}: {', '.join(c[key])}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
+              help="Policy directory (default: the bundled ECFMG policies).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def versions(policy_path, output_format) -> None:
+    """Show the timeline of policy versions and what each changed against the one before."""
+    try:
+        policies = load_policy_set(policy_path or bundled_policies())
+    except PolicyError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(diagnostic.render(), err=True)
+        sys.exit(EXIT_POLICY)
+    entries = timeline(policies)
+    name = policies.versions[0].policy.name
+    if output_format == "json":
+        click.echo(json.dumps({"policy": name, "versions": entries}, indent=2))
+    else:
+        click.echo(_text(name, entries))

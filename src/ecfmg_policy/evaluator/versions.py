@@ -1,0 +1,207 @@
+"""Versions of one policy over time: resolve ``extends`` and describe what changed.
+
+A version file may extend an earlier version and say only what differs:
+parameters, definitions and outputs by name, rules by id (the same id
+replaces the rule where it stood, a new id is added at the end), and
+``remove_*`` lists to drop things.  Resolution turns every file into a
+complete :class:`Policy`; inherited expressions keep pointing at the file
+that wrote them, so errors still land on the right line.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, replace
+
+from ecfmg_policy.errors import Diagnostic, PolicyError, did_you_mean
+from ecfmg_policy.evaluator import model as m
+from ecfmg_policy.evaluator import nodes as n
+
+
+def resolve_versions(files: list[m.PolicyFile]) -> list[m.Policy]:
+    """Every file as a complete policy, in timeline order; refuse a broken timeline."""
+    problems: list[Diagnostic] = []
+    by_version: dict[str, m.PolicyFile] = {}
+    for file in files:
+        if file.own.version in by_version:
+            first = by_version[file.own.version].own.source
+            problems.append(Diagnostic(f"version `{file.own.version}` is declared twice (also in {first})",
+                                       position=file.version_position, code="version-timeline",
+                                       hint="give each version file its own version label"))
+        else:
+            by_version[file.own.version] = file
+    resolved: dict[str, m.Policy] = {}
+
+    def resolve(file: m.PolicyFile, chain: tuple[str, ...]) -> m.Policy | None:
+        version = file.own.version
+        if version in resolved:
+            return resolved[version]
+        if file.extends is None:
+            resolved[version] = file.own
+            return file.own
+        if file.extends in chain + (version,):
+            cycle = " -> ".join(f"`{v}`" for v in chain + (version, file.extends))
+            problems.append(Diagnostic(f"versions extend each other in a cycle: {cycle}",
+                                       position=file.extends_position, code="version-timeline",
+                                       hint="a version extends one earlier version"))
+            return None
+        parent_file = by_version.get(file.extends)
+        if parent_file is None:
+            problems.append(Diagnostic(f"`extends` names version `{file.extends}`, which does not exist",
+                                       position=file.extends_position, code="version-timeline",
+                                       hint=did_you_mean(file.extends, by_version)
+                                       or "versions: " + ", ".join(sorted(by_version))))
+            return None
+        parent = resolve(parent_file, chain + (version,))
+        if parent is None:
+            return None
+        merged = _merge(parent, file, problems)
+        resolved[version] = merged
+        return merged
+
+    for file in by_version.values():
+        resolve(file, ())
+    _check_timeline(list(resolved.values()), problems)
+    if problems:
+        raise PolicyError(problems)
+    return sorted(resolved.values(), key=lambda p: p.effective_from)
+
+
+def _check_timeline(policies: list[m.Policy], problems: list[Diagnostic]) -> None:
+    names = {p.name for p in policies}
+    if len(names) > 1:
+        problems.append(Diagnostic("one policy folder holds several policies: " + ", ".join(sorted(names)),
+                                   source=policies[0].source, code="version-timeline",
+                                   hint="keep each policy's versions in a folder of its own"))
+    by_day: dict[datetime.date, m.Policy] = {}
+    for policy in sorted(policies, key=lambda p: p.source):
+        other = by_day.get(policy.effective_from)
+        if other is not None:
+            problems.append(Diagnostic(
+                f"versions `{other.version}` and `{policy.version}` both take effect on "
+                f"{policy.effective_from.isoformat()} (the other is {other.source})",
+                source=policy.source, code="version-timeline", hint="give each version its own effective_from"))
+        by_day[policy.effective_from] = policy
+
+
+def _merge(parent: m.Policy, file: m.PolicyFile, problems: list[Diagnostic]) -> m.Policy:
+    own = file.own
+    removed: dict[str, set[str]] = {"rules": set(), "definitions": set(), "outputs": set(), "params": set()}
+    existing = {"rules": {r.id for r in parent.rules}, "definitions": {d.name for d in parent.definitions},
+                "outputs": {o.name for o in parent.outputs}, "params": {p.name for p in parent.params}}
+    for removal in file.removals:
+        if removal.name not in existing[removal.section]:
+            problems.append(Diagnostic(
+                f"cannot remove {removal.section[:-1]} `{removal.name}`: version `{parent.version}` has none",
+                position=removal.position, code="version-timeline",
+                hint=did_you_mean(removal.name, existing[removal.section])))
+        removed[removal.section].add(removal.name)
+    declared = file.declared
+    return replace(
+        own,
+        title=own.title if "title" in declared else parent.title,
+        citation=own.citation if "source" in declared else parent.citation,
+        data=_merge_named(parent.data, own.data, removed=set(), key=lambda d: d[0]),
+        params=_merge_named(parent.params, own.params, removed["params"], key=lambda p: p.name),
+        scope=own.scope if "scope" in declared else parent.scope,
+        scope_source=own.scope_source if "scope" in declared else parent.scope_source,
+        definitions=_merge_named(parent.definitions, own.definitions, removed["definitions"], key=lambda d: d.name),
+        rules=_merge_named(parent.rules, own.rules, removed["rules"], key=lambda r: r.id),
+        outputs=_merge_named(parent.outputs, own.outputs, removed["outputs"], key=lambda o: o.name),
+    )
+
+
+def _merge_named(inherited: tuple, own: tuple, removed: set[str], key) -> tuple:
+    """Inherited items in their order (replaced where ``own`` redefines them), then new ones."""
+    mine = {key(item): item for item in own}
+    merged = [mine.pop(key(item), item) for item in inherited if key(item) not in removed]
+    return tuple(merged) + tuple(item for item in own if key(item) in mine)
+
+
+# --- what changed between two versions ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParamChange:
+    name: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    params: tuple[ParamChange, ...]
+    rules_added: tuple[str, ...]
+    rules_removed: tuple[str, ...]
+    rules_changed: tuple[str, ...]  # the rule's own text differs
+    rules_affected: tuple[str, ...]  # same text, but a parameter or definition it uses changed
+    definitions_changed: tuple[str, ...]  # added, removed or rewritten
+    outputs_changed: tuple[str, ...]
+
+
+def changes_between(old: m.Policy, new: m.Policy) -> Changes:
+    old_params, new_params = old.param_values(), new.param_values()
+    params = tuple(ParamChange(name, old_params.get(name), new_params.get(name))
+                   for name in sorted(set(old_params) | set(new_params))
+                   if old_params.get(name) != new_params.get(name))
+    old_rules = {r.id: r for r in old.rules}
+    new_rules = {r.id: r for r in new.rules}
+    kept = [i for i in new_rules if i in old_rules]
+    changed = tuple(i for i in kept if rule_text(old_rules[i]) != rule_text(new_rules[i]))
+    affected = tuple(i for i in kept if i not in changed
+                     and rule_fingerprint(old, old_rules[i]) != rule_fingerprint(new, new_rules[i]))
+    old_defs = {d.name: _definition_text(d) for d in old.definitions}
+    new_defs = {d.name: _definition_text(d) for d in new.definitions}
+    old_outs = {o.name: o.value.text for o in old.outputs}
+    new_outs = {o.name: o.value.text for o in new.outputs}
+    return Changes(
+        params=params,
+        rules_added=tuple(i for i in new_rules if i not in old_rules),
+        rules_removed=tuple(i for i in old_rules if i not in new_rules),
+        rules_changed=changed,
+        rules_affected=affected,
+        definitions_changed=tuple(sorted(k for k in set(old_defs) | set(new_defs) if old_defs.get(k) != new_defs.get(k))),
+        outputs_changed=tuple(sorted(k for k in set(old_outs) | set(new_outs) if old_outs.get(k) != new_outs.get(k))),
+    )
+
+
+def rule_text(rule: m.Rule) -> tuple:
+    """Everything an editor wrote for a rule, as text (positions ignored)."""
+    def text(e):
+        return None if e is None else e.text
+
+    def template(t):
+        return None if t is None else tuple(p if isinstance(p, str) else p.text for p in t.parts)
+
+    return (rule.title, text(rule.when), text(rule.require), text(rule.blocked_when), rule.severity,
+            template(rule.message), template(rule.blocked_message), rule.source)
+
+
+def _definition_text(d: m.Definition) -> tuple:
+    return (d.params, d.body.text)
+
+
+def rule_fingerprint(policy: m.Policy, rule: m.Rule) -> tuple:
+    """A rule's logic with everything it depends on: its text, the definitions and parameters it reads.
+
+    Two versions give a rule the same outcome on every record exactly when
+    the fingerprints agree, which is what "unchanged" means for the corpus.
+    """
+    definitions = {d.name: d for d in policy.definitions}
+    params = policy.param_values()
+    expressions = [e for e in (rule.when, rule.require, rule.blocked_when) if e is not None]
+    seen_defs: set[str] = set()
+    seen_params: set[str] = set()
+    pending = [e.tree for e in expressions]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, n.Attribute) and isinstance(node.target, n.Name) and node.target.name == "params":
+            seen_params.add(node.name)
+        name = node.name if isinstance(node, n.Name) else node.function if isinstance(node, n.Call) else None
+        if name in definitions and name not in seen_defs:
+            seen_defs.add(name)
+            pending.append(definitions[name].body.tree)
+        pending.extend(n.children(node))
+    return (rule_text(rule)[1:4],
+            tuple(sorted((name, _definition_text(definitions[name])) for name in seen_defs)),
+            tuple(sorted((name, repr(params.get(name))) for name in seen_params)))

@@ -1,6 +1,6 @@
 """The case corpus: applicant records with expected decisions, one per file.
 
-Each ``tests/cases/NNN-slug.yaml`` holds one case: a name, a description of
+Each ``policies/ecfmg-certification/tests/NNN-slug.yaml`` holds one case: a name, a description of
 why it matters, an as-of date, an applicant record inline, and the expected
 decision with a subset of rule outcomes and outputs.  Every case is run
 through the real command line (``python -m ecfmg_policy check --format
@@ -27,7 +27,7 @@ from cli_helpers import run_cli
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES_DIR = Path(__file__).resolve().parent / "cases"
+CASES_DIR = ROOT / "policies" / "ecfmg-certification" / "tests"
 CASE_FILES = sorted(CASES_DIR.glob("*.yaml"))
 ORACLE_PATH = ROOT / "benchmarks" / "handwritten.py"
 WORLD_DIRECTORY = ROOT / "policies" / "reference" / "world-directory.sample.json"

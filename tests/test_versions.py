@@ -250,7 +250,7 @@ def test_a_file_with_neither_rules_nor_extends_is_refused(tmp_path):
 # --- every version against the corpus, where its rules are unchanged ---------------------------
 
 
-CASES = [yaml.safe_load(p.read_text()) for p in sorted((ROOT / "tests" / "cases").glob("*.yaml"))]
+CASES = [yaml.safe_load(p.read_text()) for p in sorted((POLICIES / "tests").glob("*.yaml"))]
 
 
 def test_every_bundled_version_resolves_and_checks():

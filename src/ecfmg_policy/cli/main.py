@@ -12,7 +12,9 @@ import click
 
 from ecfmg_policy import __version__
 from ecfmg_policy.cli.check import check
+from ecfmg_policy.cli.lint import lint
 from ecfmg_policy.cli.schema import schema
+from ecfmg_policy.cli.test import test
 from ecfmg_policy.cli.versions import versions
 
 
@@ -23,7 +25,9 @@ def cli() -> None:
 
 
 cli.add_command(check)
+cli.add_command(lint)
 cli.add_command(schema)
+cli.add_command(test)
 cli.add_command(versions)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, did_you_mean
@@ -23,7 +24,11 @@ _DEFINITION_KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$"
 
 
 def load_policy_file(path: Path, label: str | None = None) -> m.PolicyFile:
-    """Read one version file; raise :class:`PolicyError` with every problem found."""
+    """Read one version file; raise :class:`PolicyError` with every problem found.
+
+    Unknown keys are the one mistake that leaves a usable file: they come back
+    in ``PolicyFile.problems`` so that later stages still check the rest.
+    """
     label = label or str(path)
     try:
         root = load_yaml(read_text(path, label), label)
@@ -33,28 +38,38 @@ def load_policy_file(path: Path, label: str | None = None) -> m.PolicyFile:
         where = root.position if root is not None else Position(label, 1, 1)
         raise PolicyError(Diagnostic("a policy file must be a mapping of keys (policy, version, rules, …)",
                                      position=where, code="policy-structure"))
-    _validate_structure(root, label)
-    return _Builder(root, label).build()
-
-
-def _validate_structure(root: YMap, label: str) -> None:
-    plain = _json_ready(to_plain(root))
-    problems = []
-    for error in sorted(validator("policy").iter_errors(plain), key=lambda e: list(map(str, e.absolute_path))):
-        node, key = _node_at(root, list(error.absolute_path))
-        position = node.position
-        hint = None
-        message = describe_error(error)
-        if error.validator == "additionalProperties" and isinstance(node, YMap):
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-            position = node.key_positions.get(extra[0], position)
-            hint = did_you_mean(extra[0], error.schema.get("properties", {}))
-            message = f"unknown key `{extra[0]}`"
-        elif key is not None and isinstance(node, YMap) and error.validator == "propertyNames":
-            position = node.key_positions.get(key, position)
-        problems.append(Diagnostic(message, position=position, hint=hint, code="policy-structure"))
+    unknown_keys, problems = check_structure(root, "policy")
     if problems:
-        raise PolicyError(problems)
+        raise PolicyError(unknown_keys + problems)
+    try:
+        policy_file = _Builder(root, label).build()
+    except PolicyError as exc:
+        raise PolicyError(unknown_keys + exc.diagnostics) from None
+    return replace(policy_file, problems=tuple(unknown_keys))
+
+
+def check_structure(root: YMap, kind: str) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Check a YAML file against a shipped schema: (unknown keys, other problems), each placed on its line.
+
+    Unknown keys are kept apart: a file that has only those can still be
+    built (the key is ignored), so lint also reports the mistakes after them.
+    """
+    plain = _json_ready(to_plain(root))
+    problems, unknown = [], []
+    for error in sorted(validator(kind).iter_errors(plain), key=lambda e: list(map(str, e.absolute_path))):
+        node, _ = _node_at(root, list(error.absolute_path))
+        if error.validator == "additionalProperties" and isinstance(node, YMap):
+            allowed = error.schema.get("properties", {})
+            for key in sorted(set(error.instance) - set(allowed)):
+                unknown.append(Diagnostic(f"unknown key `{key}`", position=node.key_positions.get(key, node.position),
+                                          hint=did_you_mean(key, allowed) or "allowed here: " + ", ".join(allowed),
+                                          code=f"{kind}-structure"))
+            continue
+        position = node.position
+        if error.validator == "propertyNames" and isinstance(node, YMap):
+            position = node.key_positions.get(str(error.instance), position)
+        problems.append(Diagnostic(describe_error(error), position=position, code=f"{kind}-structure"))
+    return unknown, problems
 
 
 def _json_ready(value):

@@ -105,3 +105,4 @@ class PolicyFile:
     removals: tuple[Removal, ...]
     declared: frozenset[str]  # top-level keys present in the file
     version_position: Position
+    problems: tuple = ()  # errors that did not stop loading (unknown keys)

@@ -16,7 +16,7 @@ from ecfmg_policy.errors import Diagnostic, PolicyError
 from ecfmg_policy.evaluator.checker import check_policy
 from ecfmg_policy.evaluator.compiler import CompiledPolicy, compile_policy
 from ecfmg_policy.evaluator.loader import load_policy_file
-from ecfmg_policy.evaluator.versions import resolve_versions
+from ecfmg_policy.evaluator.versions import resolve_versions_leniently
 
 
 def bundled_policies() -> Path:
@@ -66,29 +66,43 @@ def policy_files(path: Path) -> list[Path]:
     return found
 
 
-def load_policy_set(path: Path) -> PolicySet:
+def analyse_policy_set(path: Path) -> tuple[list[CompiledPolicy], list[Diagnostic]]:
+    """Run every stage as far as it can go, collecting problems instead of stopping at the first.
+
+    Files that load are resolved; versions that resolve are checked; versions
+    that check are compiled.  ``load_policy_set`` refuses any problem, ``lint``
+    reports them all.
+    """
     if not path.exists():
-        raise PolicyError(Diagnostic("policy path does not exist", source=str(path),
-                                     hint="pass --policy a policy file or a directory of them"))
-    if not policy_files(path):
-        raise PolicyError(Diagnostic("no policy files (*.yaml) found", source=str(path), code="policy-missing"))
+        return [], [Diagnostic("policy path does not exist", source=str(path), code="policy-missing",
+                               hint="pass a policy file or a directory of them")]
+    files = policy_files(path)
+    if not files:
+        return [], [Diagnostic("no policy files (*.yaml) found", source=str(path), code="policy-missing")]
     problems: list[Diagnostic] = []
-    files = []
-    for file in policy_files(path):
+    loaded = []
+    for file in files:
         try:
-            files.append(load_policy_file(file))
+            loaded.append(load_policy_file(file))
+            problems.extend(loaded[-1].problems)
         except PolicyError as exc:
             problems.extend(exc.diagnostics)
-    if problems:
-        raise PolicyError(problems)
+    policies, timeline_problems = resolve_versions_leniently(loaded, complete=len(loaded) == len(files))
+    problems.extend(timeline_problems)
     compiled: list[CompiledPolicy] = []
-    for policy in resolve_versions(files):
+    for policy in policies:
         try:
             compiled.append(compile_policy(check_policy(policy)))
         except PolicyError as exc:
             problems.extend(d for d in exc.diagnostics if d not in problems)
-    if problems:
-        raise PolicyError(problems)
     dated = [replace(c, effective_to=later.policy.effective_from - datetime.timedelta(days=1))
              for c, later in zip(compiled, compiled[1:])] + compiled[-1:]
-    return PolicySet(tuple(dated))
+    return dated, problems
+
+
+def load_policy_set(path: Path) -> PolicySet:
+    """Every version of a policy, compiled; any problem in any of them raises :class:`PolicyError`."""
+    compiled, problems = analyse_policy_set(path)
+    if problems:
+        raise PolicyError(problems)
+    return PolicySet(tuple(compiled))

@@ -65,11 +65,11 @@ def _from_file(path: Path) -> Iterator[RecordInput]:
 
 def _from_text(text: str, label: str, lines: bool) -> Iterator[RecordInput]:
     if not lines:
-        yield _parse(text, label, label, line_offset=0)
+        yield parse_record_text(text, label, label, line_offset=0)
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            yield _parse(line, f"{label}:{number}", label, line_offset=number - 1)
+            yield parse_record_text(line, f"{label}:{number}", label, line_offset=number - 1)
 
 
 class _DuplicateKey(ValueError):
@@ -85,7 +85,7 @@ def _no_duplicates(pairs):
     return seen
 
 
-def _parse(text: str, label: str, file: str, line_offset: int) -> RecordInput:
+def parse_record_text(text: str, label: str, file: str, line_offset: int) -> RecordInput:
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as exc:
@@ -155,7 +155,7 @@ def load_reference(kind: str, path: Path, name: str) -> Any:
     """Read, validate and index a reference data file; a problem raises :class:`InputError`."""
     label = str(path)
     text = read_text(path, label)
-    entry = _parse(text, label, label, 0)
+    entry = parse_record_text(text, label, label, 0)
     if entry.problem is not None:
         raise InputError(entry.problem)
     problems = schema_problems(kind, entry.value)

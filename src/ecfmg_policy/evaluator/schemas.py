@@ -19,6 +19,7 @@ SCHEMA_FILES = {
     "world-directory": "world-directory.schema.json",
     "policy": "policy.schema.json",
     "result": "result.schema.json",
+    "test-case": "test-case.schema.json",
 }
 
 # Array properties that the engine turns into lookups by key.

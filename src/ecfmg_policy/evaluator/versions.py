@@ -20,6 +20,19 @@ from ecfmg_policy.evaluator import nodes as n
 
 def resolve_versions(files: list[m.PolicyFile]) -> list[m.Policy]:
     """Every file as a complete policy, in timeline order; refuse a broken timeline."""
+    policies, problems = resolve_versions_leniently(files, complete=True)
+    if problems:
+        raise PolicyError(problems)
+    return policies
+
+
+def resolve_versions_leniently(files: list[m.PolicyFile], complete: bool) -> tuple[list[m.Policy], list[Diagnostic]]:
+    """Every version that can be resolved, and the problems of the timeline (for lint).
+
+    When some files of the folder could not be loaded (``complete`` is false),
+    an ``extends`` naming a version we never saw is probably one of them: its
+    own errors say why, so no second error is made up about it.
+    """
     problems: list[Diagnostic] = []
     by_version: dict[str, m.PolicyFile] = {}
     for file in files:
@@ -46,6 +59,8 @@ def resolve_versions(files: list[m.PolicyFile]) -> list[m.Policy]:
                                        hint="a version extends one earlier version"))
             return None
         parent_file = by_version.get(file.extends)
+        if parent_file is None and not complete:
+            return None
         if parent_file is None:
             problems.append(Diagnostic(f"`extends` names version `{file.extends}`, which does not exist",
                                        position=file.extends_position, code="version-timeline",
@@ -62,9 +77,7 @@ def resolve_versions(files: list[m.PolicyFile]) -> list[m.Policy]:
     for file in by_version.values():
         resolve(file, ())
     _check_timeline(list(resolved.values()), problems)
-    if problems:
-        raise PolicyError(problems)
-    return sorted(resolved.values(), key=lambda p: p.effective_from)
+    return sorted(resolved.values(), key=lambda p: p.effective_from), problems
 
 
 def _check_timeline(policies: list[m.Policy], problems: list[Diagnostic]) -> None:

@@ -1,0 +1,49 @@
+"""``ecfmg-policy lint``: every check that needs no record, in formats people and CI read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ecfmg_policy.cli import diagnostics as formats
+from ecfmg_policy.evaluator.lint import lint_paths
+from ecfmg_policy.evaluator.policyset import bundled_policies
+
+
+def default_policy_paths() -> list[Path]:
+    """``policies/`` in the current directory when there is one, else the bundled set."""
+    here = Path("policies")
+    return [here] if here.is_dir() else [bundled_policies()]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "github", "sarif"]), default="text")
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings (errors always exit 3).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file.")
+def lint(paths, output_format, strict, output) -> None:
+    """Check policy files without running them: YAML, structure, expressions, names, types, versions.
+
+    Exit status: 0 clean (or warnings only, without --strict); 1 warnings with --strict; 3 errors.
+    """
+    report = lint_paths(list(paths) or default_policy_paths())
+    counts = {"files": len(report.files), "errors": report.errors, "warnings": report.warnings}
+    summary = f"{counts['files']} file(s) checked: {report.errors} error(s), {report.warnings} warning(s)"
+    if output_format == "json":
+        text = formats.as_json(report.diagnostics, counts)
+    elif output_format == "github":
+        text = formats.as_github(report.diagnostics)
+    elif output_format == "sarif":
+        text = formats.as_sarif(report.diagnostics)
+    else:
+        text = formats.as_text(report.diagnostics, summary)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    elif text:
+        click.echo(text)
+    if output_format == "github":
+        click.echo(summary, err=True)
+    sys.exit(3 if report.errors else 1 if strict and report.warnings else 0)

@@ -1,0 +1,139 @@
+"""``ecfmg-policy test``: run policy test cases; show failures as diffs and rule coverage."""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import click
+
+from ecfmg_policy.cli.check import _fail_policy, _parse_data
+from ecfmg_policy.cli.lint import default_policy_paths
+from ecfmg_policy.errors import InputError, PolicyError, UsageError
+from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, case_files, load_case
+from ecfmg_policy.evaluator.values import display
+
+
+def _show(value) -> str:
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
+def failure_text(outcome: CaseResult) -> str:
+    """Expected against actual, one line each, with the rule's own message."""
+    if outcome.problem:
+        return f"    could not run: {outcome.problem}"
+    lines = []
+    for m in outcome.mismatches:
+        lines.append(f"    {m.what}:")
+        lines.append(f"      - expected: {_show(m.expected)}")
+        lines.append(f"      + actual:   {_show(m.actual)}")
+        if m.detail:
+            lines.append(f"        ({m.detail})")
+    return "\n".join(lines)
+
+
+def coverage_table(coverage: Coverage) -> str:
+    lines = ["rule coverage (met / failing = unmet or blocked):",
+             f"  {'version':<8} {'rule':<42} {'met':<4} {'fail':<5} reached"]
+    for key in coverage.rule_order:
+        version, rule_id = key
+        reached = coverage.reached[key]
+        met = "yes" if "met" in reached else "-"
+        fail = "yes" if reached & {"unmet", "blocked"} else "-"
+        mark = "" if coverage.covered(key) else "   <- not covered"
+        lines.append(f"  {version:<8} {rule_id:<42} {met:<4} {fail:<5} {display(sorted(reached)) or 'none'}{mark}")
+    lines.append(f"  {coverage.percent():.0f}% of {len(coverage.reached)} rule versions covered")
+    return "\n".join(lines)
+
+
+def as_json(outcomes: list[CaseResult], coverage: Coverage, min_coverage) -> str:
+    return json.dumps({
+        "cases": [{"file": str(o.case.file), "name": o.case.name, "passed": o.passed, "problem": o.problem,
+                   "version": o.result.policy.policy.version if o.result and o.result.policy else None,
+                   "mismatches": [{"what": m.what, "expected": m.expected, "actual": m.actual, "detail": m.detail}
+                                  for m in o.mismatches]} for o in outcomes],
+        "coverage": {"percent": round(coverage.percent(), 2), "minimum": min_coverage,
+                     "rules": [{"version": v, "rule": r, "reached": sorted(coverage.reached[(v, r)]),
+                                "covered": coverage.covered((v, r))} for v, r in coverage.rule_order]},
+        "summary": {"total": len(outcomes), "passed": sum(o.passed for o in outcomes),
+                    "failed": sum(not o.passed for o in outcomes)},
+    }, indent=2)
+
+
+def as_junit(outcomes: list[CaseResult], coverage: Coverage) -> str:
+    """JUnit XML: one testcase per case, as CI test reporters read it."""
+    failures = sum(not o.passed for o in outcomes)
+    suite = ET.Element("testsuite", name="ecfmg-policy", tests=str(len(outcomes)), failures=str(failures),
+                       errors="0", skipped="0")
+    for o in outcomes:
+        case = ET.SubElement(suite, "testcase", classname=o.case.file.stem, name=o.case.name, file=str(o.case.file))
+        if not o.passed:
+            summary = o.problem or "; ".join(f"{m.what}: expected {_show(m.expected)}, got {_show(m.actual)}"
+                                             for m in o.mismatches)
+            failure = ET.SubElement(case, "failure", message=summary, type="mismatch")
+            failure.text = failure_text(o)
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="rule_coverage_percent", value=f"{coverage.percent():.2f}")
+    suites = ET.Element("testsuites", tests=str(len(outcomes)), failures=str(failures))
+    suites.append(suite)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--policy", "policy_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Policy folder for every case (default: the folder whose tests/ holds the case).")
+@click.option("--data", "data_args", multiple=True, metavar="NAME=PATH", help="Reference data, as for check.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "junit"]), default="text")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="Fail unless this share of rules (per version) reached both met and unmet/blocked; "
+                   "any rule that reached neither also fails the run.")
+def test(paths, policy_path, data_args, output_format, output, min_coverage) -> None:
+    """Run policy test cases (YAML files in tests/ folders beside the policies).
+
+    Exit status: 0 all cases pass (and coverage is met); 1 a case failed or coverage
+    is short; 2 a case file is broken; 3 a broken policy.
+    """
+    files = case_files(list(paths) or default_policy_paths())
+    if not files:
+        raise click.UsageError("no test cases found (YAML files in a tests/ folder)")
+    runner = Runner(policy_path, _parse_data(data_args))
+    outcomes: list[CaseResult] = []
+    broken: list[str] = []
+    for file in files:
+        try:
+            outcomes.append(runner.run(load_case(file, policy_path)))
+        except InputError as exc:
+            broken.append(exc.diagnostic.render())
+        except PolicyError as exc:
+            _fail_policy(exc)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+    coverage = runner.coverage
+    failed = [o for o in outcomes if not o.passed]
+    uncovered = [k for k in coverage.rule_order if not coverage.reached[k] & {"met", "unmet", "blocked"}]
+    short = min_coverage is not None and (coverage.percent() < min_coverage or bool(uncovered))
+    if output_format == "json":
+        text = as_json(outcomes, coverage, min_coverage)
+    elif output_format == "junit":
+        text = as_junit(outcomes, coverage)
+    else:
+        parts = [f"FAIL {o.case.file}: {o.case.name}\n{failure_text(o)}" for o in failed]
+        parts.append(coverage_table(coverage))
+        verdict = f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
+        if short:
+            verdict += f"; rule coverage {coverage.percent():.0f}% is below the minimum {min_coverage:.0f}%"
+        parts.append(verdict)
+        text = "\n\n".join(parts)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+    for message in broken:
+        click.echo(message, err=True)
+    sys.exit(2 if broken else 1 if failed or short else 0)

@@ -1,0 +1,195 @@
+"""Policy test cases: load them, run them against the policies beside them, measure rule coverage.
+
+A case is a YAML file in a ``tests/`` folder next to the policy files it
+tests (as OpenFisca keeps its tests beside its parameters): a record inline or
+by file, an as-of date, optionally a forced version, and the expected
+decision, rule outcomes and outputs.  The runner evaluates each case exactly
+as ``check`` would and compares only what the case names.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ecfmg_policy.api import Engine
+from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, UsageError, did_you_mean
+from ecfmg_policy.evaluator.evaluate import RecordResult
+from ecfmg_policy.evaluator.loader import check_structure
+from ecfmg_policy.evaluator.records import parse_record_text
+from ecfmg_policy.evaluator.values import to_json_value
+from ecfmg_policy.evaluator.yaml_source import YMap, load_yaml, read_text, to_plain
+
+FAILING = ("unmet", "blocked")
+
+
+@dataclass(frozen=True, slots=True)
+class TestCase:
+    file: Path
+    name: str
+    as_of: datetime.date
+    policy_version: str | None
+    record: Any
+    expect: dict
+    policy_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    what: str  # "decision", "rule ID", "output NAME"
+    expected: Any
+    actual: Any
+    detail: str | None = None  # the rule's message, when there is one
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    case: TestCase
+    result: RecordResult | None
+    mismatches: tuple[Mismatch, ...]
+    problem: str | None = None  # the case could not run (unknown version, as-of before the policy…)
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches and self.problem is None
+
+
+@dataclass
+class Coverage:
+    """For each policy version and rule, the outcomes the cases reached."""
+
+    reached: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    rule_order: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_policy(self, engine: Engine) -> None:
+        for compiled in engine.policies.versions:
+            for rule in compiled.policy.rules:
+                key = (compiled.policy.version, rule.id)
+                if key not in self.reached:
+                    self.reached[key] = set()
+                    self.rule_order.append(key)
+
+    def record(self, result: RecordResult) -> None:
+        if result.policy is None:
+            return
+        for rule in result.rules:
+            self.reached.setdefault((result.policy.policy.version, rule.id), set()).add(rule.outcome)
+
+    def covered(self, key: tuple[str, str]) -> bool:
+        """Reached ``met`` and a failing outcome: the cases show both sides of the rule."""
+        outcomes = self.reached[key]
+        return "met" in outcomes and bool(outcomes & set(FAILING))
+
+    def percent(self) -> float:
+        if not self.reached:
+            return 100.0
+        return 100.0 * sum(self.covered(k) for k in self.reached) / len(self.reached)
+
+
+def case_files(paths: list[Path]) -> list[Path]:
+    """YAML files inside a ``tests`` folder under each path (or the files themselves)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*.y*ml"))
+                         if p.suffix in (".yaml", ".yml") and "tests" in p.resolve().parts[:-1])
+    return found
+
+
+def _policy_dir_for(file: Path) -> Path:
+    """The folder whose ``tests/`` holds the case: that is the policy it tests."""
+    for parent in file.resolve().parents:
+        if parent.name == "tests":
+            return parent.parent
+    return file.resolve().parent
+
+
+def load_case(file: Path, policy_dir: Path | None = None) -> TestCase:
+    """Read and validate a case file; raise :class:`InputError` pointing into it."""
+    label = str(file)
+    root = load_yaml(read_text(file, label), label)
+    if not isinstance(root, YMap):
+        raise InputError(Diagnostic("a test case must be a mapping (name, as_of, record, expect)",
+                                    source=label, code="test-case-structure"))
+    unknown, problems = check_structure(root, "test-case")
+    if unknown or problems:
+        raise InputError((unknown + problems)[0])
+    plain = to_plain(root)
+    as_of = plain["as_of"]
+    if isinstance(as_of, str):
+        as_of = datetime.date.fromisoformat(as_of)
+    if "record_file" in plain:
+        record_path = (file.parent / plain["record_file"]).resolve()
+        entry = parse_record_text(read_text(record_path, str(record_path)), str(record_path), str(record_path), 0)
+        if entry.problem is not None:
+            raise InputError(entry.problem)
+        record = entry.value
+    else:
+        record = json.loads(json.dumps(plain["record"], default=_iso))
+    return TestCase(file, plain["name"], as_of, plain.get("policy_version"), record,
+                    json.loads(json.dumps(plain["expect"], default=_iso)), policy_dir or _policy_dir_for(file))
+
+
+def _iso(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def run_case(case: TestCase, engine: Engine) -> CaseResult:
+    try:
+        result = engine.check(case.record, case.as_of, case.policy_version, label=str(case.file))
+    except (PolicyError, UsageError) as exc:
+        message = exc.diagnostics[0].message if isinstance(exc, PolicyError) else str(exc)
+        return CaseResult(case, None, (), problem=message)
+    return CaseResult(case, result, tuple(compare(case.expect, result)))
+
+
+def compare(expect: dict, result: RecordResult) -> list[Mismatch]:
+    mismatches = []
+    if expect["decision"] != result.decision:
+        detail = "; ".join(f"{p}: {m}" for p, m in result.errors) or None
+        mismatches.append(Mismatch("decision", expect["decision"], result.decision, detail))
+    rules = {r.id: r for r in result.rules}
+    for rule_id, outcome in (expect.get("rules") or {}).items():
+        rule = rules.get(rule_id)
+        if rule is None:
+            hint = did_you_mean(rule_id, rules)
+            mismatches.append(Mismatch(f"rule {rule_id}", outcome, "(no such rule in this version)", hint))
+        elif rule.outcome != outcome:
+            mismatches.append(Mismatch(f"rule {rule_id}", outcome, rule.outcome, rule.message))
+    outputs = to_json_value(result.outputs)
+    for name, value in (expect.get("outputs") or {}).items():
+        if name not in outputs:
+            mismatches.append(Mismatch(f"output {name}", value, "(no such output)", did_you_mean(name, outputs)))
+        elif outputs[name] != value:
+            mismatches.append(Mismatch(f"output {name}", value, outputs[name]))
+    return mismatches
+
+
+class Runner:
+    """Loads each policy once, runs every case, and keeps the coverage."""
+
+    def __init__(self, policy_path: Path | None, data_paths: dict[str, Path]):
+        self.policy_path = policy_path
+        self.data_paths = data_paths
+        self.engines: dict[Path, Engine] = {}
+        self.coverage = Coverage()
+
+    def engine_for(self, case: TestCase) -> Engine:
+        key = self.policy_path or case.policy_dir
+        if key not in self.engines:
+            self.engines[key] = Engine.load(key, self.data_paths)
+            self.coverage.add_policy(self.engines[key])
+        return self.engines[key]
+
+    def run(self, case: TestCase) -> CaseResult:
+        outcome = run_case(case, self.engine_for(case))
+        if outcome.result is not None:
+            self.coverage.record(outcome.result)
+        return outcome

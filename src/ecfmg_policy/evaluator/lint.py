@@ -38,9 +38,9 @@ def lint_paths(paths: list[Path]) -> LintReport:
     for path in paths:
         if path.exists():
             files.extend(str(f) for f in policy_files(path))
-        compiled, problems = analyse_policy_set(path)
-        diagnostics.extend(problems)
-        diagnostics.extend(_warnings([c.policy for c in compiled]))
+        analysis = analyse_policy_set(path)
+        diagnostics.extend(analysis.problems)
+        diagnostics.extend(_warnings(list(analysis.resolved)))
     unique = list(dict.fromkeys(diagnostics))
     unique.sort(key=_place)
     return LintReport(tuple(unique), tuple(files))

@@ -16,6 +16,7 @@ from ecfmg_policy.errors import Diagnostic, PolicyError
 from ecfmg_policy.evaluator.checker import check_policy
 from ecfmg_policy.evaluator.compiler import CompiledPolicy, compile_policy
 from ecfmg_policy.evaluator.loader import load_policy_file
+from ecfmg_policy.evaluator.model import Policy
 from ecfmg_policy.evaluator.versions import resolve_versions_leniently
 
 
@@ -66,7 +67,16 @@ def policy_files(path: Path) -> list[Path]:
     return found
 
 
-def analyse_policy_set(path: Path) -> tuple[list[CompiledPolicy], list[Diagnostic]]:
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """How far a policy folder got: versions resolved, versions compiled, and every problem."""
+
+    resolved: tuple[Policy, ...]
+    compiled: tuple[CompiledPolicy, ...]
+    problems: tuple[Diagnostic, ...]
+
+
+def analyse_policy_set(path: Path) -> Analysis:
     """Run every stage as far as it can go, collecting problems instead of stopping at the first.
 
     Files that load are resolved; versions that resolve are checked; versions
@@ -74,11 +84,12 @@ def analyse_policy_set(path: Path) -> tuple[list[CompiledPolicy], list[Diagnosti
     reports them all.
     """
     if not path.exists():
-        return [], [Diagnostic("policy path does not exist", source=str(path), code="policy-missing",
-                               hint="pass a policy file or a directory of them")]
+        return Analysis((), (), (Diagnostic("policy path does not exist", source=str(path), code="policy-missing",
+                                            hint="pass a policy file or a directory of them"),))
     files = policy_files(path)
     if not files:
-        return [], [Diagnostic("no policy files (*.yaml) found", source=str(path), code="policy-missing")]
+        return Analysis((), (), (Diagnostic("no policy files (*.yaml) found", source=str(path),
+                                            code="policy-missing"),))
     problems: list[Diagnostic] = []
     loaded = []
     for file in files:
@@ -97,12 +108,12 @@ def analyse_policy_set(path: Path) -> tuple[list[CompiledPolicy], list[Diagnosti
             problems.extend(d for d in exc.diagnostics if d not in problems)
     dated = [replace(c, effective_to=later.policy.effective_from - datetime.timedelta(days=1))
              for c, later in zip(compiled, compiled[1:])] + compiled[-1:]
-    return dated, problems
+    return Analysis(tuple(policies), tuple(dated), tuple(problems))
 
 
 def load_policy_set(path: Path) -> PolicySet:
     """Every version of a policy, compiled; any problem in any of them raises :class:`PolicyError`."""
-    compiled, problems = analyse_policy_set(path)
-    if problems:
-        raise PolicyError(problems)
-    return PolicySet(tuple(compiled))
+    analysis = analyse_policy_set(path)
+    if analysis.problems:
+        raise PolicyError(list(analysis.problems))
+    return PolicySet(analysis.compiled)

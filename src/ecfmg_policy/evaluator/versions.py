@@ -64,7 +64,7 @@ def resolve_versions_leniently(files: list[m.PolicyFile], complete: bool) -> tup
         if parent_file is None:
             problems.append(Diagnostic(f"`extends` names version `{file.extends}`, which does not exist",
                                        position=file.extends_position, code="version-timeline",
-                                       hint=did_you_mean(file.extends, by_version)
+                                       hint=did_you_mean(file.extends, set(by_version) - {version})
                                        or "versions: " + ", ".join(sorted(by_version))))
             return None
         parent = resolve(parent_file, chain + (version,))

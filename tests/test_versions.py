@@ -15,12 +15,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 from cli_helpers import ROOT, run_cli
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import PolicyError
 from ecfmg_policy.evaluator.policyset import load_policy_set
+from ecfmg_policy.evaluator.testing import load_case
 from ecfmg_policy.evaluator.versions import rule_fingerprint
 
 POLICIES = ROOT / "policies" / "ecfmg-certification"
@@ -250,7 +250,7 @@ def test_a_file_with_neither_rules_nor_extends_is_refused(tmp_path):
 # --- every version against the corpus, where its rules are unchanged ---------------------------
 
 
-CASES = [yaml.safe_load(p.read_text()) for p in sorted((POLICIES / "tests").glob("*.yaml"))]
+CASES = [load_case(p) for p in sorted((POLICIES / "tests").glob("*.yaml"))]
 
 
 def test_every_bundled_version_resolves_and_checks():
@@ -272,14 +272,13 @@ def test_later_versions_agree_with_the_corpus_on_every_unchanged_rule(version):
     assert {"application.usmle_id", "school.listed", "education.diploma_verified"} <= unchanged
     compared = 0
     for case in CASES:
-        expected = case["expect"].get("rules") or {}
-        if case["expect"]["decision"] in ("invalid", "not_applicable"):
-            continue
-        as_of = datetime.date.fromisoformat(str(case["as_of"]))
-        result = engine.check(case["record"], as_of, version)
+        expected = case.expect.get("rules") or {}
+        if case.expect["decision"] in ("invalid", "not_applicable") or case.as_of >= datetime.date(2021, 1, 26):
+            continue  # only the seed-era corpus: later cases already run under their own version
+        result = engine.check(case.record, case.as_of, version)
         got = {r.id: r.outcome for r in result.rules}
         for rule_id in unchanged & set(expected):
-            assert got[rule_id] == expected[rule_id], (case["name"], rule_id)
+            assert got[rule_id] == expected[rule_id], (case.name, rule_id)
             compared += 1
     assert compared > 200
 

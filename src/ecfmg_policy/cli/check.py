@@ -92,6 +92,8 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
                 click.echo(d.render(), err=True)
             else:
                 result = evaluator.evaluate(entry.label, entry.value, as_of)
+                for pointer, message in result.errors if result.decision == "invalid" else ():
+                    click.echo(f"{entry.label}#{pointer}: error: {message}", err=True)
             results.append(result)
             if output_format == "jsonl":
                 report.write_jsonl(result, stream)

@@ -19,10 +19,12 @@ from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.runtime import BUILTINS
 from ecfmg_policy.evaluator.schemas import static_type
+from ecfmg_policy.evaluator.values import an
 
 ROOTS = ("applicant", "params", "data", "as_of")
 DECISIONS = ("eligible", "pending", "ineligible", "not_applicable")
-_ORDERED = {"number", "date", "string", "duration"}
+_ORDERED = {"number", "date", "string"}
+RESERVED = {"and", "or", "not", "in", "if", "then", "else", "for", "true", "false", "null"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class _Checker:
         self.definitions = {d.name: d for d in policy.definitions}
         self.types: dict[str, t.Type] = {}
         self.node_types: dict[int, t.Type] = {}
+        self.params = {p.name: p for p in policy.params}
         data_fields = tuple((name, static_type(kind)) for name, kind in policy.data)
         self.roots: dict[str, t.Type] = {
             "applicant": static_type("applicant"),
@@ -60,6 +63,7 @@ class _Checker:
     # --- driving -------------------------------------------------------------------------
 
     def run(self) -> tuple[str, ...]:
+        self._check_definition_names()
         order = self._order_definitions()
         for name in order:
             d = self.definitions[name]
@@ -84,7 +88,7 @@ class _Checker:
     def _condition(self, expression: n.Expression, label: str) -> None:
         kind = self.infer(expression, expression.tree, {})
         if t.base(kind) not in ("boolean", "any", "null"):
-            self.error(expression, expression.tree, f"`{label}` must be true or false, but this is a {t.base(kind)}",
+            self.error(expression, expression.tree, f"`{label}` must be true or false, but this is {an(t.base(kind))}",
                        "compare it with something, for example `x != null`")
 
     def error(self, expression: n.Expression, node: n.Node, message: str, hint: str | None = None,
@@ -163,7 +167,7 @@ class _Checker:
             case n.Unary(op="-", operand=operand):
                 kind = self.infer(ex, operand, scope)
                 if t.base(kind) not in ("number", "duration", "any", "null"):
-                    return self.error(ex, node, f"cannot negate a {t.base(kind)}")
+                    return self.error(ex, node, f"cannot negate {an(t.base(kind))}")
                 return kind
             case n.Binary():
                 return self._arithmetic(ex, node, self.infer(ex, node.left, scope), self.infer(ex, node.right, scope))
@@ -212,13 +216,13 @@ class _Checker:
             return target.value
         if target in (t.ANY, t.NULL):
             return t.ANY
-        return self.error(ex, node, f"a {t.base(target)} has no field `{name}`", code="unknown-field",
+        return self.error(ex, node, f"{an(t.base(target))} has no field `{name}`", code="unknown-field",
                           offset=node.end - len(name))
 
     def _index(self, ex, node, target: t.Type, key: t.Type) -> t.Type:
         if isinstance(target, t.ListOf):
             if t.base(key) not in ("number", "any"):
-                return self.error(ex, node.key, f"a list is indexed by a number, not a {t.base(key)}")
+                return self.error(ex, node.key, f"a list is indexed by a number, not {an(t.base(key))}")
             return target.item
         if isinstance(target, t.MapOf):
             return target.value
@@ -226,7 +230,7 @@ class _Checker:
             return t.ANY
         if target in (t.ANY, t.NULL):
             return t.ANY
-        return self.error(ex, node, f"cannot index a {t.base(target)}")
+        return self.error(ex, node, f"cannot index {an(t.base(target))}")
 
     def _loop(self, ex, loop: n.Comprehension, scope) -> dict[str, t.Type]:
         iterable = self.infer(ex, loop.iterable, scope)
@@ -235,7 +239,7 @@ class _Checker:
         elif iterable in (t.ANY, t.NULL):
             item = t.ANY
         else:
-            item = self.error(ex, loop.iterable, f"cannot loop over a {t.base(iterable)}; expected a list")
+            item = self.error(ex, loop.iterable, f"cannot loop over {an(t.base(iterable))}; expected a list")
         inner = dict(scope)
         inner[loop.var] = item
         if loop.condition is not None:
@@ -249,6 +253,9 @@ class _Checker:
             args = [self.infer(ex, node.generator, scope)]
         if name in self.definitions:
             d = self.definitions[name]
+            if not d.params:
+                return self.error(ex, node, f"`{name}` is a value, not a function", f"write `{name}` without `()`",
+                                  code="arity")
             if node.generator is not None or len(args) != len(d.params):
                 return self.error(ex, node, f"`{name}` takes {len(d.params)} argument(s), got {len(args)}",
                                   f"call it as `{name}({', '.join(d.params)})`", code="arity")
@@ -268,10 +275,10 @@ class _Checker:
         first = args[0]
         item = first.item if isinstance(first, t.ListOf) else t.ANY
         if name in ("count", "sum", "all", "any", "none", "first", "join") and t.base(first) not in ("list", "any", "null"):
-            return self.error(ex, node, f"`{name}` needs a list, not a {t.base(first)}")
+            return self.error(ex, node, f"`{name}` needs a list, not {an(t.base(first))}")
         if name in ("year", "month", "day"):
             if t.base(first) not in ("date", "any", "null"):
-                return self.error(ex, node, f"`{name}` needs a date, not a {t.base(first)}")
+                return self.error(ex, node, f"`{name}` needs a date, not {an(t.base(first))}")
             return t.NUMBER
         if name in ("min", "max"):
             return item if len(args) == 1 else (first if len(set(args)) == 1 else t.ANY)
@@ -281,7 +288,7 @@ class _Checker:
 
     def _expect_boolean(self, ex, node, kind: t.Type, what: str) -> None:
         if t.base(kind) not in ("boolean", "any", "null"):
-            self.error(ex, node, f"{what} needs true or false, but this is a {t.base(kind)}",
+            self.error(ex, node, f"{what} needs true or false, but this is {an(t.base(kind))}",
                        "compare it with something, for example `x != null`")
 
     def _arithmetic(self, ex, node: n.Binary, left: t.Type, right: t.Type) -> t.Type:
@@ -307,17 +314,23 @@ class _Checker:
         if op in ("in", "not in"):
             item = right.item if isinstance(right, t.ListOf) else None
             if t.base(right) not in ("list", "object", "any", "null", "string"):
-                self.error(ex, node.right, f"`{op}` needs a list on its right, not a {t.base(right)}")
+                self.error(ex, node.right, f"`{op}` needs a list on its right, not {an(t.base(right))}")
             elif item is not None:
                 self._same_kind(ex, node, left, item, node.right)
+            self._param_values_in_enum(left, node.right)
             return t.BOOLEAN
         if op in ("==", "!="):
             self._same_kind(ex, node, left, right, node.right)
+            self._param_values_in_enum(left, node.right)
+            self._param_values_in_enum(right, node.left)
             return t.BOOLEAN
         a, b = t.base(left), t.base(right)
         if "any" in (a, b) or "null" in (a, b):
             return t.BOOLEAN
-        if a != b or a not in _ORDERED:
+        if a == b == "duration":
+            self.error(ex, node, f"durations cannot be ordered with `{op}` (is 1 month more than 30 days?)",
+                       "compare the dates instead: `start + 7 years >= as_of`")
+        elif a != b or a not in _ORDERED:
             hint = "compare dates with dates (as_of, 2021-01-26) and numbers with numbers"
             self.error(ex, node, f"cannot compare {a} with {b} using `{op}`", hint)
         return t.BOOLEAN
@@ -336,6 +349,31 @@ class _Checker:
                         self.error(ex, literal, f"`{literal.value}` is not a possible value here",
                                    did_you_mean(literal.value, enum_type.enum)
                                    or "possible values: " + ", ".join(enum_type.enum), code="enum")
+
+
+    def _param_values_in_enum(self, kind: t.Type, other: n.Node) -> None:
+        """``a.exam in params.required_exams``: every value of the parameter must be a possible exam."""
+        if not (isinstance(kind, t.Prim) and kind.enum and isinstance(other, n.Attribute)
+                and isinstance(other.target, n.Name) and other.target.name == "params"):
+            return
+        param = self.params.get(other.name)
+        if param is None:
+            return
+        values = param.value if isinstance(param.value, list) else [param.value]
+        for value in values:
+            if isinstance(value, str) and value not in kind.enum:
+                self.problems.append(Diagnostic(
+                    f"parameter `{param.name}` holds `{value}`, which is not a possible value here",
+                    position=param.position, code="enum",
+                    hint=did_you_mean(value, kind.enum) or "possible values: " + ", ".join(kind.enum)))
+
+    def _check_definition_names(self) -> None:
+        taken = set(ROOTS) | {"decision"} | set(BUILTINS) | RESERVED
+        for d in self.policy.definitions:
+            if d.name in taken:
+                self.problems.append(Diagnostic(
+                    f"`{d.name}` cannot name a definition: it is a built-in name", position=d.position,
+                    code="reserved-name", hint="choose another name"))
 
 
 def _string_literals(node: n.Node) -> list[n.Literal]:

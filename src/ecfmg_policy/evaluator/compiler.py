@@ -20,11 +20,13 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ecfmg_policy.errors import Diagnostic, PolicyError
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
 from ecfmg_policy.evaluator.model import Template
+from ecfmg_policy.evaluator.values import display
 
 MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = "met", "unmet", "blocked", "not_applicable", "error"
 
@@ -52,7 +54,12 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     namespace: dict[str, Any] = dict(generator.constants)
     namespace.update(_runtime_namespace())
     namespace["__builtins__"] = {"len": len, "Exception": Exception, "isinstance": isinstance}
-    exec(compile(code, f"<policy {checked.policy.source}>", "exec"), namespace)  # noqa: S102 - see module docstring
+    try:
+        bytecode = compile(code, f"<policy {checked.policy.source}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError):  # only ever from sheer size: nesting is capped at parse
+        raise PolicyError(Diagnostic("the policy is too large or deeply nested to compile", source=checked.policy.source,
+                                     code="too-complex", hint="split long expressions into definitions")) from None
+    exec(bytecode, namespace)  # noqa: S102 - generated from checked nodes only; see module docstring
     return CompiledPolicy(checked, namespace["evaluate"], code)
 
 
@@ -60,7 +67,7 @@ def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
-    names.update(EMPTY={}, DependencyFailed=rt.DependencyFailed, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
+    names.update(display=display, EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
                  NOT_APPLICABLE=NOT_APPLICABLE, ERROR=ERROR)
     return names
 
@@ -114,8 +121,7 @@ class _Generator:
         emit = self.lines.append
         emit("    try:")
         if deps:
-            emit(f"        if failed and failed.keys() & {sorted(deps)!r}:")
-            emit(f"            raise DependencyFailed(failed, {sorted(deps)!r})")
+            emit(f"        need(failed, {sorted(deps)!r})")
         emit(f"        {target} = {code}")
         emit("    except Exception as exc:")
         for line in on_error:
@@ -131,26 +137,19 @@ class _Generator:
         emit("    in_scope = in_scope is True")
 
     def _rule(self, number: int, rule) -> None:
+        """Outcome and message of one rule; a failed definition fails it only when the rule reaches it."""
         emit = self.lines.append
-        deps: set[str] = set()
-        when = self.condition(rule.when, deps) if rule.when is not None else None
-        require = self.condition(rule.require, deps)
-        blocked = self.condition(rule.blocked_when, deps) if rule.blocked_when is not None else None
         emit(f"    # rule {rule.id}")
         emit("    try:")
-        if deps:
-            emit(f"        if failed and failed.keys() & {sorted(deps)!r}:")
-            emit(f"            raise DependencyFailed(failed, {sorted(deps)!r})")
         emit("        if not in_scope:")
         emit("            outcome = NOT_APPLICABLE")
-        keyword = "elif"
-        if when is not None:
-            emit(f"        elif not {when}:")
+        if rule.when is not None:
+            emit(f"        elif not {self._checked_condition(rule.when)}:")
             emit("            outcome = NOT_APPLICABLE")
-        emit(f"        {keyword} {require}:")
+        emit(f"        elif {self._checked_condition(rule.require)}:")
         emit("            outcome = MET")
-        if blocked is not None:
-            emit(f"        elif {blocked}:")
+        if rule.blocked_when is not None:
+            emit(f"        elif {self._checked_condition(rule.blocked_when)}:")
             emit("            outcome = BLOCKED")
         emit("        else:")
         emit("            outcome = UNMET")
@@ -165,6 +164,14 @@ class _Generator:
         emit("        except Exception as exc:")
         emit("            messages.append('(the message could not be shown: ' + explain(exc) + ')')")
         emit("    outcomes.append(outcome)")
+
+    def _checked_condition(self, expression: n.Expression) -> str:
+        """A condition that first raises if a definition it needs failed for this record."""
+        deps: set[str] = set()
+        code = self.condition(expression, deps)
+        if not deps:
+            return code
+        return f"(need(failed, {sorted(deps)!r}) and {code})"
 
     # --- expressions ---------------------------------------------------------------------------
 
@@ -188,7 +195,7 @@ class _Generator:
             if isinstance(part, str):
                 pieces.append(repr(part))
             else:
-                pieces.append(f"fn_join([{self.expr(part.tree, frozenset())}])")
+                pieces.append(f"display({self.expr(part.tree, frozenset())})")
         return "(" + " + ".join(pieces) + ")" if pieces else "''"
 
     def constant(self, value: Any) -> str:

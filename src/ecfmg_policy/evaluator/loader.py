@@ -157,7 +157,7 @@ class _Builder:
             end = _closing_brace(text, start + 2)
             if end < 0:
                 self.problems.append(Diagnostic("`${` is never closed with `}`", position=node.position_of(start),
-                                                code="syntax", hint="write `${expression}`, or `$$` for a dollar sign"))
+                                                code="syntax", hint='write `${expression}`; to show `${` itself, write `${"${"}`'))
                 return None
             parts.append(text[i:start])
             inner = text[start + 2:end]

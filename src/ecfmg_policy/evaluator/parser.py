@@ -23,6 +23,10 @@ from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator.values import make_duration
 
 
+MAX_DEPTH = 50  # levels of nesting; generated Python must stay well inside CPython's own limits
+RESERVED = frozenset({"and", "or", "not", "in", "if", "then", "else", "for", "true", "false", "null"})
+
+
 class ExpressionSyntaxError(Exception):
     def __init__(self, diagnostic: Diagnostic):
         self.diagnostic = diagnostic
@@ -99,8 +103,16 @@ class _ToNodes(Transformer):
     def null(self, meta):
         return n.Literal(*self._span(meta), None)
 
+    @staticmethod
+    def _not_reserved(tok) -> str:
+        if str(tok) in RESERVED:
+            raise _BadLiteral(tok.start_pos, f"`{tok}` is a reserved word and cannot be used here",
+                              "check the expression around it; names cannot be and, or, not, in, if, then, "
+                              "else, for, true, false or null")
+        return str(tok)
+
     def name(self, meta, tok):
-        return n.Name(*self._span(meta), str(tok))
+        return n.Name(*self._span(meta), self._not_reserved(tok))
 
     def list(self, meta, *items):
         return n.ListExpr(*self._span(meta), tuple(i for i in items if i is not None))
@@ -127,7 +139,7 @@ class _ToNodes(Transformer):
         return n.ObjectComprehension(*self._span(meta), key, value, loop)
 
     def comp_clause(self, meta, var, iterable, condition):
-        return n.Comprehension(*self._span(meta), str(var), iterable, condition)
+        return n.Comprehension(*self._span(meta), self._not_reserved(var), iterable, condition)
 
     def attribute(self, meta, target, name):
         return n.Attribute(*self._span(meta), target, str(name))
@@ -190,6 +202,7 @@ def parse_expression(text: str, locate: Callable[[int], Position]) -> n.Expressi
                                                hint="write a condition, for example `applicant.usmle_id != null`"))
     try:
         tree = _lark().parse(text)
+        _refuse_deep_nesting(tree, locate)
         node = _ToNodes(text).transform(tree)
     except UnexpectedInput as exc:
         raise ExpressionSyntaxError(_syntax_diagnostic(exc, text, locate)) from None
@@ -202,6 +215,19 @@ def parse_expression(text: str, locate: Callable[[int], Position]) -> n.Expressi
     if isinstance(node, Token):  # a lone parenthesised token never happens; guard for safety
         raise ExpressionSyntaxError(Diagnostic("cannot read this expression", position=locate(0), code="syntax"))
     return n.Expression(text, node, locate)
+
+
+def _refuse_deep_nesting(tree, locate) -> None:
+    """Measure nesting without recursion, so no input can exhaust the stack."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            offset = getattr(node.meta, "start_pos", 0) if hasattr(node, "meta") and not node.meta.empty else 0
+            raise ExpressionSyntaxError(Diagnostic(
+                f"expression is nested too deeply (more than {MAX_DEPTH} levels)", position=locate(offset),
+                code="syntax", hint="split it into named definitions"))
+        stack.extend((child, depth + 1) for child in getattr(node, "children", ()) if hasattr(child, "children"))
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, locate) -> Diagnostic:
@@ -233,6 +259,8 @@ def _hint_for(text: str, offset: int) -> str | None:
     for wrong, right in (("&&", "and"), ("||", "or"), ("!=", None), ("!", "not"), ("=", "==")):
         if rest.startswith(wrong) and right:
             return f"write `{right}` instead of `{wrong}`"
+    if rest.startswith("#"):
+        return "expressions have no comments; put the comment on a YAML line of its own, above the key"
     if rest.startswith("'") or rest.startswith('"'):
         return "close the string with the same quote it opens with"
     return None

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sys
+from json.decoder import scanstring
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -72,6 +74,9 @@ def _from_text(text: str, label: str, lines: bool) -> Iterator[RecordInput]:
             yield parse_record_text(line, f"{label}:{number}", label, line_offset=number - 1)
 
 
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
 class _DuplicateKey(ValueError):
     pass
 
@@ -85,12 +90,55 @@ def _no_duplicates(pairs):
     return seen
 
 
+def _duplicate_key_place(text: str) -> tuple[list, int] | None:
+    """Path and index of the first repeated key: json's hooks see keys but not where they stand."""
+    decoder = json.JSONDecoder()
+
+    def skip(i: int) -> int:
+        return _WHITESPACE.match(text, i).end()
+
+    def walk(i: int, path: list):
+        i = skip(i)
+        if text.startswith("{", i):
+            i, seen = skip(i + 1), set()
+            while not text.startswith("}", i):
+                key, after = scanstring(text, i + 1)
+                if key in seen:
+                    return after, (path + [key], i)
+                seen.add(key)
+                i, found = walk(skip(after) + 1, path + [key])
+                if found:
+                    return i, found
+                i = skip(i)
+                i = skip(i + 1) if text.startswith(",", i) else i
+            return i + 1, None
+        if text.startswith("[", i):
+            i, n = skip(i + 1), 0
+            while not text.startswith("]", i):
+                i, found = walk(i, path + [n])
+                if found:
+                    return i, found
+                i, n = skip(i), n + 1
+                i = skip(i + 1) if text.startswith(",", i) else i
+            return i + 1, None
+        return decoder.raw_decode(text, i)[1], None
+
+    return walk(0, [])[1]
+
+
 def parse_record_text(text: str, label: str, file: str, line_offset: int) -> RecordInput:
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as exc:
-        return RecordInput(label, problem=Diagnostic(f"duplicate key `{exc.args[0]}` in JSON object", source=label,
-                                                     hint="each field may appear once", code="json-duplicate-key"))
+        path, index = _duplicate_key_place(text) or ([exc.args[0]], 0)
+        pos = position_at(file, text, index)
+        return RecordInput(label, problem=Diagnostic(
+            f"duplicate key `{exc.args[0]}` in JSON object", pointer=json_pointer(path),
+            position=Position(file, pos.line + line_offset, pos.column, pos.line_text),
+            hint="each field may appear once; JSON readers would silently keep only one", code="json-duplicate-key"))
+    except RecursionError:
+        return RecordInput(label, problem=Diagnostic("JSON is nested too deeply to read", source=label,
+                                                     code="json-depth", hint="records are a few levels deep"))
     except json.JSONDecodeError as exc:
         pos = position_at(file, text, exc.pos)
         where = Position(file, pos.line + line_offset, pos.column, pos.line_text)
@@ -166,5 +214,12 @@ def load_reference(kind: str, path: Path, name: str) -> Any:
                                     source=label, pointer=first.pointer, code="data-schema"))
     value = convert_dates(kind, entry.value)
     for field, key in KEYED_LISTS.get(kind, {}).items():
-        value[field] = {item[key]: item for item in value.get(field, [])}
+        indexed: dict = {}
+        for number, item in enumerate(value.get(field, [])):
+            if item[key] in indexed:
+                raise InputError(Diagnostic(f"{name} data lists `{item[key]}` twice", source=label,
+                                            pointer=f"/{field}/{number}/{key}", code="data-duplicate",
+                                            hint=f"each {key} may appear once"))
+            indexed[item[key]] = item
+        value[field] = indexed
     return value

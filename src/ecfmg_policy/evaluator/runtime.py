@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from ecfmg_policy.evaluator.values import Duration, add_duration, display, type_name
+from ecfmg_policy.evaluator.values import Duration, add_duration, an, display, type_name
 
 
 class EvaluationError(Exception):
@@ -27,13 +27,20 @@ class DependencyFailed(EvaluationError):
         super().__init__(f"could not compute `{name}`: {explain(failed[name])}")
 
 
+def need(failed: dict, names: list[str]) -> bool:
+    """True, unless a definition in ``names`` failed for this record: then raise why."""
+    if failed and not failed.keys().isdisjoint(names):
+        raise DependencyFailed(failed, names)
+    return True
+
+
 def get(obj, key):
     """``obj.key``: a missing field, or a field of null, is null."""
     if obj is None:
         return None
     if isinstance(obj, dict):
         return obj.get(key)
-    raise EvaluationError(f"cannot read field `{key}` of a {type_name(obj)}")
+    raise EvaluationError(f"cannot read field `{key}` of {an(type_name(obj))}")
 
 
 def index(obj, key):
@@ -44,10 +51,10 @@ def index(obj, key):
         return obj.get(key)
     if isinstance(obj, (list, tuple)):
         if isinstance(key, bool) or not isinstance(key, (int, float)) or int(key) != key:
-            raise EvaluationError(f"a list is indexed by a whole number, not a {type_name(key)}")
+            raise EvaluationError(f"a list is indexed by a whole number, not {display(key)}")
         position = int(key)
         return obj[position] if -len(obj) <= position < len(obj) else None
-    raise EvaluationError(f"cannot index a {type_name(obj)}")
+    raise EvaluationError(f"cannot index {an(type_name(obj))}")
 
 
 def items(obj):
@@ -56,7 +63,7 @@ def items(obj):
         return ()
     if isinstance(obj, (list, tuple)):
         return obj
-    raise EvaluationError(f"cannot loop over a {type_name(obj)}; expected a list")
+    raise EvaluationError(f"cannot loop over {an(type_name(obj))}; expected a list")
 
 
 def _incomparable(a, b) -> EvaluationError:
@@ -109,7 +116,7 @@ def contains(container, item) -> bool:
         return item in container
     if isinstance(container, str) and isinstance(item, str):
         return item in container
-    raise EvaluationError(f"`in` needs a list on its right, not a {type_name(container)}")
+    raise EvaluationError(f"`in` needs a list on its right, not {an(type_name(container))}")
 
 
 def add(a, b):
@@ -162,7 +169,7 @@ def neg(a):
         return -a
     if _numbers(a, 0):
         return -a
-    raise EvaluationError(f"cannot negate a {type_name(a)}")
+    raise EvaluationError(f"cannot negate {an(type_name(a))}")
 
 
 def _numbers(a, b) -> bool:
@@ -176,7 +183,7 @@ def truth(value) -> bool:
         return value
     if value is None:
         return False
-    raise EvaluationError(f"a condition must be true or false, not a {type_name(value)}")
+    raise EvaluationError(f"a condition must be true or false, not {an(type_name(value))}")
 
 
 # --- built-in functions: name -> (implementation, fewest arguments, most arguments or None)
@@ -236,7 +243,7 @@ def _date_part(part):
         if value is None:
             return None
         if not isinstance(value, datetime.date):
-            raise EvaluationError(f"{part}() needs a date, not a {type_name(value)}")
+            raise EvaluationError(f"{part}() needs a date, not {an(type_name(value))}")
         return getattr(value, part)
     return extract
 

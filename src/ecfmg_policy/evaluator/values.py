@@ -83,6 +83,11 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
+def an(noun: str) -> str:
+    """``an object``, ``a number``: the noun with its article, for messages."""
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 def to_json_value(value: object) -> object:
     """Dates as ``YYYY-MM-DD``, durations as text, everything else as JSON has it."""
     if isinstance(value, datetime.date):
@@ -110,4 +115,6 @@ def display(value: object) -> str:
         return ", ".join(display(v) for v in value)
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {display(v)}" for k, v in value.items())
     return str(value)

@@ -19,6 +19,8 @@ import yaml
 from ecfmg_policy.errors import Diagnostic, InputError, Position
 
 _BLOCK_STYLES = ("|", ">")
+MAX_YAML_DEPTH = 64
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ def load_yaml(text: str, source: str) -> YNode | None:
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
-        return None if root is None else _Builder(source, text, loader).build(root)
+        return None if root is None else _Builder(source, text, loader).build(root, 0)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -137,6 +139,9 @@ def load_yaml(text: str, source: str) -> YNode | None:
                                     code="yaml-syntax")) from None
     except yaml.YAMLError as exc:
         raise InputError(Diagnostic(f"invalid YAML: {exc}", source=source, code="yaml-syntax")) from None
+    except RecursionError:
+        raise InputError(Diagnostic("YAML is nested too deeply to read", source=source, code="yaml-depth",
+                                    hint=f"keep nesting under {MAX_YAML_DEPTH} levels")) from None
     finally:
         loader.dispose()
 
@@ -151,21 +156,31 @@ class _Builder:
     def pos(self, node: yaml.Node) -> Position:
         return position_at(self.source, self.text, node.start_mark.index)
 
-    def build(self, node: yaml.Node) -> YNode:
+    def build(self, node: yaml.Node, depth: int) -> YNode:
+        if depth > MAX_YAML_DEPTH:
+            raise InputError(Diagnostic(f"YAML is nested more than {MAX_YAML_DEPTH} levels deep", code="yaml-depth",
+                                        position=self.pos(node), hint="flatten the structure"))
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise InputError(Diagnostic(f"YAML tag `{node.tag}` is not allowed", position=self.pos(node),
+                                        code="yaml-tag", hint="write plain YAML: mappings, lists and values"))
         if id(node) in self.seen:
             raise InputError(Diagnostic("YAML anchors and aliases are not allowed in this file",
                                         position=self.pos(node), code="yaml-alias",
                                         hint="write the value out where it is used"))
         self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            return self.build_map(node)
+            return self.build_map(node, depth)
         if isinstance(node, yaml.SequenceNode):
-            return YSeq([self.build(item) for item in node.value], self.pos(node))
-        value = self.loader.construct_object(node, deep=True)
+            return YSeq([self.build(item, depth + 1) for item in node.value], self.pos(node))
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except ValueError as exc:  # PyYAML reads 2000-02-30 as a date and fails on it
+            raise InputError(Diagnostic(f"`{node.value}` is not a real date ({exc})", position=self.pos(node),
+                                        code="yaml-value", hint="write a date that exists, as YYYY-MM-DD")) from None
         text = ScalarText(self.source, self.text, node.start_mark.index, node.end_mark.index, node.style)
         return YScalar(value, self.pos(node), text)
 
-    def build_map(self, node: yaml.MappingNode) -> YMap:
+    def build_map(self, node: yaml.MappingNode, depth: int) -> YMap:
         entries: dict[str, YNode] = {}
         keys: dict[str, Position] = {}
         for key_node, value_node in node.value:
@@ -183,5 +198,5 @@ class _Builder:
                     position=key_pos, code="yaml-duplicate-key",
                     hint="YAML keeps only the last value of a repeated key; remove or rename one"))
             keys[key] = key_pos
-            entries[key] = self.build(value_node)
+            entries[key] = self.build(value_node, depth + 1)
         return YMap(entries, keys, self.pos(node))

@@ -113,6 +113,26 @@ def test_a_2020_step2_cs_pass_still_counts_in_2022(tmp_path):
     assert result["outputs"]["clinical_skills_met_by"] == "USMLE_STEP2_CS"
 
 
+def test_a_step2_cs_pass_made_first_still_starts_the_window_after_2021(tmp_path):
+    """Passes made under the earlier rules keep counting: a window that a Step 2 CS pass began stays valid."""
+    rec = record([("USMLE_STEP2_CS", "2014-05-01", "pass"), ("USMLE_STEP1", "2015-01-05", "pass"),
+                  ("USMLE_STEP2_CK", "2016-01-04", "pass")])
+    for as_of, version in (("2021-01-25", "2004.1"), ("2021-01-26", "2021.1"), ("2022-06-01", "2022.1")):
+        result, _ = check(tmp_path, rec, as_of)
+        assert (result["policy"]["version"], result["decision"]) == (version, "eligible")
+        assert result["outputs"]["window_starts_on"] == "2014-05-01"
+    assert result["outputs"]["clinical_skills_met_on"] == "2014-05-01"
+
+
+def test_certificate_advisory_waits_for_clinical_skills_too(tmp_path):
+    rec = record(PATHWAY_RECORD["exams"], pathway=PATHWAY_RECORD["pathway"],
+                 certificate={"number": "0-999-999-9", "issued_on": "2020-12-01"})
+    result, _ = check(tmp_path, rec, "2021-03-01")
+    assert result["outputs"]["clinical_skills_met_on"] == "2020-12-15"
+    assert outcomes(result)["certificate.issued_after_requirements"] == "unmet"
+    assert result["decision"] == "eligible"  # an advisory never changes the decision
+
+
 def test_a_step2_cs_pass_outside_the_completing_window_does_not_count(tmp_path):
     rec = record([("USMLE_STEP2_CS", "2012-03-01", "pass"), ("USMLE_STEP1", "2019-05-01", "pass"),
                   ("USMLE_STEP2_CK", "2020-06-01", "pass")])
@@ -302,8 +322,9 @@ def test_versions_command_json():
     data = json.loads(proc.stdout)
     assert data["policy"] == "ecfmg-certification"
     v2021 = data["versions"][1]
-    assert v2021["changes"]["params"] == [{"name": "required_exams",
-                                           "old": ["USMLE_STEP1", "USMLE_STEP2_CK", "USMLE_STEP2_CS"],
-                                           "new": ["USMLE_STEP1", "USMLE_STEP2_CK"]}]
+    assert v2021["changes"]["params"] == [
+        {"name": "required_exams", "old": ["USMLE_STEP1", "USMLE_STEP2_CK", "USMLE_STEP2_CS"],
+         "new": ["USMLE_STEP1", "USMLE_STEP2_CK"]},
+        {"name": "window_exams", "old": None, "new": ["USMLE_STEP1", "USMLE_STEP2_CK", "USMLE_STEP2_CS"]}]
     assert v2021["changes"]["rules_added"] == ["exams.clinical_skills"]
     assert data["versions"][0]["changes"] is None and data["versions"][-1]["effective_to"] is None

@@ -63,6 +63,20 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     return CompiledPolicy(checked, namespace["evaluate"], code)
 
 
+def _always_bool(node: n.Node) -> bool:
+    """Nodes whose generated code yields True or False and nothing else."""
+    match node:
+        case n.Compare() | n.Unary(op="not"):
+            return True
+        case n.Literal(value=bool()):
+            return True
+        case n.BoolOp(left=left, right=right):
+            return _always_bool(left) and _always_bool(right)
+        case n.Call(function="all" | "any" | "none"):
+            return True
+    return False
+
+
 def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
@@ -121,7 +135,8 @@ class _Generator:
         emit = self.lines.append
         emit("    try:")
         if deps:
-            emit(f"        need(failed, {sorted(deps)!r})")
+            emit(f"        if failed:")
+            emit(f"            need(failed, {sorted(deps)!r})")
         emit(f"        {target} = {code}")
         emit("    except Exception as exc:")
         for line in on_error:
@@ -171,7 +186,7 @@ class _Generator:
         code = self.condition(expression, deps)
         if not deps:
             return code
-        return f"(need(failed, {sorted(deps)!r}) and {code})"
+        return f"((not failed or need(failed, {sorted(deps)!r})) and {code})"
 
     # --- expressions ---------------------------------------------------------------------------
 
@@ -183,8 +198,14 @@ class _Generator:
     def condition(self, expression: n.Expression, deps: set[str]) -> str:
         code, found = self.expression(expression)
         deps |= found
-        if self.types.get(id(expression.tree)) == t.BOOLEAN:
-            return f"({code}) is True"
+        return self._as_condition(expression.tree, code)
+
+    def _as_condition(self, node: n.Node, code: str) -> str:
+        """Python truth for a policy condition: null is false, anything but a boolean is an error."""
+        if _always_bool(node):
+            return code
+        if self.types.get(id(node)) == t.BOOLEAN:
+            return f"({code} is True)"
         return f"truth({code})"
 
     def template(self, template: Template | None) -> str:
@@ -219,6 +240,8 @@ class _Generator:
                 return name  # a root: applicant, data, as_of, decision (checked)
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
                 return f"P_{name}"
+            case n.Attribute(target=n.Name(name=root) as target, name=name) if root in ("applicant", "data") and root not in local:
+                return f"{root}.get({name!r})"  # the record and the data are always objects
             case n.Attribute(target=target, name=name):
                 if isinstance(self.types.get(id(target)), (t.Obj, t.MapOf)):
                     return f"({e(target, local)} or EMPTY).get({name!r})"
@@ -240,7 +263,7 @@ class _Generator:
             case n.Call():
                 return self._call(node, local)
             case n.Unary(op="not", operand=operand):
-                return f"(not truth({e(operand, local)}))"
+                return f"(not {self._boolean(operand, local)})"
             case n.Unary(op="-", operand=operand):
                 return f"neg({e(operand, local)})"
             case n.Binary(op=op, left=left, right=right):
@@ -260,8 +283,7 @@ class _Generator:
         raise AssertionError(f"no code for {type(node).__name__}")
 
     def _boolean(self, node: n.Node, local) -> str:
-        code = self.expr(node, local)
-        return f"({code} is True)" if self.types.get(id(node)) == t.BOOLEAN else f"truth({code})"
+        return self._as_condition(node, self.expr(node, local))
 
     def _loop(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
         iterable = self.expr(loop.iterable, local)
@@ -283,7 +305,7 @@ class _Generator:
             self.refs.add(node.function)
             return f"f_{node.function}({', '.join(args)})"
         if node.function == "count" and isinstance(self.types.get(id(node.args[0] if node.args else node.generator)), t.ListOf):
-            return f"len({args[0]} or ())"
+            return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
         return f"fn_{node.function}({', '.join(args)})"
 
     # --- dependencies -----------------------------------------------------------------------

@@ -56,7 +56,7 @@ class _Checker:
         self.roots: dict[str, t.Type] = {
             "applicant": static_type("applicant"),
             "params": t.Obj(tuple((p.name, t.of_value(p.value)) for p in policy.params)),
-            "data": t.Obj(data_fields),
+            "data": t.Obj(data_fields, frozenset(name for name, _ in data_fields)),
             "as_of": t.DATE,
         }
 

@@ -17,6 +17,7 @@ outcome and message, the decision, and the outputs.
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -53,7 +54,7 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     code = generator.module()
     namespace: dict[str, Any] = dict(generator.constants)
     namespace.update(_runtime_namespace())
-    namespace["__builtins__"] = {"len": len, "Exception": Exception, "isinstance": isinstance}
+    namespace["__builtins__"] = {"len": len, "any": any, "all": all, "Exception": Exception, "TypeError": TypeError}
     try:
         bytecode = compile(code, f"<policy {checked.policy.source}>", "exec")
     except (SyntaxError, RecursionError, MemoryError):  # only ever from sheer size: nesting is capped at parse
@@ -81,7 +82,8 @@ def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
-    names.update(display=display, EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
+    names.update(min=min, max=max)
+    names.update(display=display, MISSING=object(), EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
                  NOT_APPLICABLE=NOT_APPLICABLE, ERROR=ERROR)
     return names
 
@@ -94,6 +96,9 @@ class _Generator:
         self.definitions = {d.name: d for d in self.policy.definitions}
         self.constants: dict[str, Any] = {f"P_{p.name}": p.value for p in self.policy.params}
         self.lines: list[str] = []
+        self.params = {p.name: p.value for p in self.policy.params}
+        self.non_null_locals: set[str] = set()  # loop variables bound to items that cannot be null
+        self._deciding: set[str] = set()
         self.refs: set[str] = set()  # definitions named by the expression being compiled
         self._closure = self._definition_closure()
 
@@ -107,9 +112,10 @@ class _Generator:
             self._definition(self.definitions[name])
         self._scope()
         emit("    outcomes = []")
-        emit("    messages = []")
+        emit("    failures = {}")
         for number, rule in enumerate(self.policy.rules):
             self._rule(number, rule)
+        self._messages()
         emit("    decision = decide(in_scope, outcomes)")
         emit("    outputs = {}")
         emit("    output_errors = {}")
@@ -119,12 +125,41 @@ class _Generator:
         emit("    return in_scope, scope_error, outcomes, messages, decision, outputs, output_errors")
         return "\n".join(self.lines) + "\n"
 
+    def _messages(self) -> None:
+        """A function that writes the rules' messages when asked: bulk runs often need only decisions."""
+        emit = self.lines.append
+        emit("    def messages():")
+        emit("        written = []")
+        for number, rule in enumerate(self.policy.rules):
+            unmet = self.template(rule.message)
+            blocked = self.template(rule.blocked_message) if rule.blocked_message else unmet
+            emit(f"        outcome = outcomes[{number}]")
+            emit("        try:")
+            emit(f"            written.append({unmet} if outcome is UNMET else {blocked} if outcome is BLOCKED "
+                 f"else failures.get({number}))")
+            emit("        except Exception as exc:")
+            emit("            written.append('(the message could not be shown: ' + explain(exc) + ')')")
+        emit("        return written")
+
     def _definition(self, d) -> None:
         if d.params:
+            # Definitions are pure, so each is computed once per record and arguments:
+            # the window logic asks for the same window many times.
             args = ", ".join(f"l_{p}" for p in d.params)
             body = self.expr(d.body.tree, frozenset(d.params))
-            self.lines.append(f"    def f_{d.name}({args}):")
-            self.lines.append(f"        return {body}")
+            emit = self.lines.append
+            emit(f"    def c_{d.name}({args}):")
+            emit(f"        return {body}")
+            emit(f"    m_{d.name} = {{}}")
+            emit(f"    def f_{d.name}({args}):")
+            emit(f"        key = ({args},)")
+            emit("        try:")
+            emit(f"            value = m_{d.name}.get(key, MISSING)")
+            emit("        except TypeError:  # an argument that cannot be a key (a list): no memory")
+            emit(f"            return c_{d.name}({args})")
+            emit("        if value is MISSING:")
+            emit(f"            value = m_{d.name}[key] = c_{d.name}({args})")
+            emit("        return value")
             return
         self._guarded(f"d_{d.name}", d.body,
                       [f"failed[{d.name!r}] = exc", f"d_{d.name} = None"])
@@ -170,14 +205,7 @@ class _Generator:
         emit("            outcome = UNMET")
         emit("    except Exception as exc:")
         emit("        outcome = ERROR")
-        emit("        messages.append(explain(exc))")
-        emit("    else:")
-        unmet = self.template(rule.message)
-        blocked_text = self.template(rule.blocked_message) if rule.blocked_message else unmet
-        emit("        try:")
-        emit(f"            messages.append({unmet} if outcome is UNMET else {blocked_text} if outcome is BLOCKED else None)")
-        emit("        except Exception as exc:")
-        emit("            messages.append('(the message could not be shown: ' + explain(exc) + ')')")
+        emit(f"        failures[{number}] = explain(exc)")
         emit("    outcomes.append(outcome)")
 
     def _checked_condition(self, expression: n.Expression) -> str:
@@ -226,6 +254,88 @@ class _Generator:
         self.constants[name] = value
         return name
 
+    # --- what can be null: where it cannot, plain Python is emitted -------------------------
+
+    def non_null(self, node: n.Node, local) -> bool:
+        """Whether ``node`` never evaluates to null for a schema-valid record."""
+        match node:
+            case n.Literal(value=value):
+                return value is not None
+            case n.Name(name=name):
+                if name in local:
+                    return name in self.non_null_locals
+                if name in self.definitions:
+                    return self._definition_non_null(name)
+                return name in ("applicant", "data", "as_of")
+            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
+                return self.params.get(name) is not None
+            case n.Attribute(target=target, name=name):
+                kind = self.types.get(id(target))
+                return isinstance(kind, t.Obj) and name in kind.required and self.non_null(target, local)
+            case n.ListExpr() | n.ListComprehension() | n.ObjectExpr() | n.ObjectComprehension():
+                return True
+            case n.Compare() | n.BoolOp() | n.Unary(op="not"):
+                return True
+            case n.Call(function="count" | "all" | "any" | "none" | "join" | "sum") if node.function not in self.definitions:
+                return True
+            case n.Binary(left=left, right=right):
+                return self.non_null(left, local) and self.non_null(right, local)
+            case n.IfExpr(then=a, otherwise=b):
+                return self.non_null(a, local) and self.non_null(b, local)
+        return False
+
+    def items_non_null(self, node: n.Node, local) -> bool:
+        """Whether ``node`` is a list that is never null and holds no null."""
+        match node:
+            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
+                value = self.params.get(name)
+                return isinstance(value, list) and None not in value
+            case n.Attribute():
+                # arrays of a schema-valid record hold no nulls (no schema type admits null);
+                # an absent array is looped over as empty
+                return isinstance(self.types.get(id(node)), t.ListOf)
+            case n.Name(name=name) if name not in local and name in self.definitions:
+                return self._definition_items_non_null(name)
+            case n.ListExpr(items=items):
+                return all(self.non_null(i, local) for i in items)
+            case n.ListComprehension(element=element, loop=loop):
+                with self._loop_scope(loop, local) as inner:
+                    return self.non_null(element, inner)
+        return False
+
+    def _definition_non_null(self, name: str) -> bool:
+        d = self.definitions[name]
+        if d.params or name in self._deciding:
+            return False
+        self._deciding.add(name)
+        try:
+            return self.non_null(d.body.tree, frozenset())
+        finally:
+            self._deciding.discard(name)
+
+    def _definition_items_non_null(self, name: str) -> bool:
+        d = self.definitions[name]
+        if d.params or name in self._deciding:
+            return False
+        self._deciding.add(name)
+        try:
+            return self.items_non_null(d.body.tree, frozenset())
+        finally:
+            self._deciding.discard(name)
+
+    @contextmanager
+    def _loop_scope(self, loop: n.Comprehension, local):
+        """Enter a comprehension: its variable is local, and non-null when the list holds no null."""
+        saved = set(self.non_null_locals)
+        if self.items_non_null(loop.iterable, local):
+            self.non_null_locals.add(loop.var)
+        else:
+            self.non_null_locals.discard(loop.var)
+        try:
+            yield local | {loop.var}
+        finally:
+            self.non_null_locals = saved
+
     def expr(self, node: n.Node, local: frozenset[str]) -> str:
         e = self.expr
         match node:
@@ -240,11 +350,14 @@ class _Generator:
                 return name  # a root: applicant, data, as_of, decision (checked)
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
                 return f"P_{name}"
-            case n.Attribute(target=n.Name(name=root) as target, name=name) if root in ("applicant", "data") and root not in local:
-                return f"{root}.get({name!r})"  # the record and the data are always objects
             case n.Attribute(target=target, name=name):
-                if isinstance(self.types.get(id(target)), (t.Obj, t.MapOf)):
-                    return f"({e(target, local)} or EMPTY).get({name!r})"
+                kind = self.types.get(id(target))
+                if isinstance(kind, (t.Obj, t.MapOf)):
+                    if not self.non_null(target, local):
+                        return f"({e(target, local)} or EMPTY).get({name!r})"
+                    if isinstance(kind, t.Obj) and name in kind.required:
+                        return f"{e(target, local)}[{name!r}]"
+                    return f"{e(target, local)}.get({name!r})"
                 return f"get({e(target, local)}, {name!r})"
             case n.Index(target=target, key=key):
                 if isinstance(self.types.get(id(target)), t.MapOf):
@@ -270,11 +383,14 @@ class _Generator:
                 return f"{_ARITHMETIC[op]}({e(left, local)}, {e(right, local)})"
             case n.Compare(op="==" | "!=" as op, left=left, right=right):
                 return f"({e(left, local)} {op} {e(right, local)})"
-            case n.Compare(op="in", left=left, right=right):
-                return f"contains({e(right, local)}, {e(left, local)})"
-            case n.Compare(op="not in", left=left, right=right):
-                return f"(not contains({e(right, local)}, {e(left, local)}))"
+            case n.Compare(op="in" | "not in" as op, left=left, right=right):
+                if isinstance(self.types.get(id(right)), t.ListOf) and self.non_null(right, local):
+                    return f"({e(left, local)} {op} {e(right, local)})"
+                test = f"contains({e(right, local)}, {e(left, local)})"
+                return test if op == "in" else f"(not {test})"
             case n.Compare(op=op, left=left, right=right):
+                if self._plainly_ordered(left, right, local):
+                    return f"({e(left, local)} {op} {e(right, local)})"
                 return f"{_COMPARE[op]}({e(left, local)}, {e(right, local)})"
             case n.BoolOp(op=op, left=left, right=right):
                 return f"({self._boolean(left, local)} {op} {self._boolean(right, local)})"
@@ -282,15 +398,26 @@ class _Generator:
                 return f"({e(a, local)} if {self._boolean(c, local)} else {e(b, local)})"
         raise AssertionError(f"no code for {type(node).__name__}")
 
+    def _plainly_ordered(self, left: n.Node, right: n.Node, local) -> bool:
+        """Both sides non-null and of one orderable type: Python's own comparison is exact."""
+        kinds = {t.base(self.types.get(id(left), t.ANY)), t.base(self.types.get(id(right), t.ANY))}
+        return (len(kinds) == 1 and kinds <= {"number", "date", "string"}
+                and self.non_null(left, local) and self.non_null(right, local))
+
     def _boolean(self, node: n.Node, local) -> str:
         return self._as_condition(node, self.expr(node, local))
 
     def _loop(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
+        """The ``for … in … if …`` of a comprehension; the caller compiles its body in ``inner``."""
         iterable = self.expr(loop.iterable, local)
-        if isinstance(self.types.get(id(loop.iterable)), t.ListOf):
-            iterable = f"({iterable} or ())"
-        else:
+        if not isinstance(self.types.get(id(loop.iterable)), t.ListOf):
             iterable = f"items({iterable})"
+        elif not self.non_null(loop.iterable, local):
+            iterable = f"({iterable} or ())"
+        if self.items_non_null(loop.iterable, local):
+            self.non_null_locals.add(loop.var)
+        else:
+            self.non_null_locals.discard(loop.var)
         inner = local | {loop.var}
         head = f"for l_{loop.var} in {iterable}"
         if loop.condition is not None:
@@ -306,7 +433,18 @@ class _Generator:
             return f"f_{node.function}({', '.join(args)})"
         if node.function == "count" and isinstance(self.types.get(id(node.args[0] if node.args else node.generator)), t.ListOf):
             return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
+        gen = node.generator
+        if gen is not None and node.function in ("any", "all", "none") and _always_bool(gen.element):
+            inner = args[0][1:-1]  # the comprehension without its brackets: a generator, which stops early
+            return f"any({inner})" if node.function == "any" else f"all({inner})" if node.function == "all" \
+                else f"(not any({inner}))"
+        if gen is not None and node.function in ("min", "max") and self._element_non_null(gen, local):
+            return f"{node.function}({args[0]}, default=None)"
         return f"fn_{node.function}({', '.join(args)})"
+
+    def _element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
+        with self._loop_scope(comprehension.loop, local) as inner:
+            return self.non_null(comprehension.element, inner)
 
     # --- dependencies -----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from ecfmg_policy.evaluator.compiler import BLOCKED, MET, NOT_APPLICABLE, CompiledPolicy
 from ecfmg_policy.evaluator.records import convert_dates, schema_problems
@@ -33,9 +33,19 @@ class RecordResult:
     as_of: datetime.date
     policy: CompiledPolicy | None
     decision: str
-    rules: tuple[RuleResult, ...] = ()
+    outcomes: Sequence[str] = ()  # one per rule of the policy, in order
+    write_messages: Callable[[], list[str | None]] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     errors: tuple[tuple[str, str], ...] = ()  # (JSON pointer or place, message)
+
+    @property
+    def rules(self) -> tuple[RuleResult, ...]:
+        """Each rule with its outcome and message, built when asked for: bulk runs often need only the decision."""
+        if self.policy is None or not self.outcomes:
+            return ()
+        messages = self.write_messages() if self.write_messages else [None] * len(self.outcomes)
+        return tuple(RuleResult(rule.id, rule.title, outcome, message, rule.source, rule.severity)
+                     for rule, outcome, message in zip(self.policy.policy.rules, self.outcomes, messages))
 
 
 def make_decider(compiled: CompiledPolicy):
@@ -77,9 +87,8 @@ class Evaluator:
         """Evaluate a record already validated and with its dates converted (the hot path)."""
         in_scope, scope_error, outcomes, messages, decision, outputs, output_errors = \
             self.compiled.run(record, self.data, as_of, self.decide)
-        rules = tuple(RuleResult(rule.id, rule.title, outcome, message, rule.source, rule.severity)
-                      for rule, outcome, message in zip(self.compiled.policy.rules, outcomes, messages))
-        errors = [(f"outputs.{name}", message) for name, message in output_errors.items()]
-        if scope_error is not None:
-            errors.insert(0, ("scope", scope_error))
-        return RecordResult(label, as_of, self.compiled, decision, rules, outputs, tuple(errors))
+        errors = ()
+        if output_errors or scope_error is not None:
+            errors = tuple([("scope", scope_error)] if scope_error is not None else []) + tuple(
+                (f"outputs.{name}", message) for name, message in output_errors.items())
+        return RecordResult(label, as_of, self.compiled, decision, outcomes, messages, outputs, errors)

@@ -38,6 +38,7 @@ class Obj:
     """An object with known fields (closed: other names are mistakes)."""
 
     fields: tuple[tuple[str, "Type"], ...]
+    required: frozenset[str] = frozenset()  # fields a valid value always has (never null)
 
     def field(self, name: str) -> "Type | None":
         for key, value in self.fields:
@@ -162,7 +163,7 @@ def _from_schema(schema: dict, root: dict, keyed: dict[str, str], depth: int) ->
             fields.append((name, sub_type))
         if not fields and schema.get("additionalProperties", True) is not False:
             return ANY
-        return Obj(tuple(fields))
+        return Obj(tuple(fields), frozenset(schema.get("required", ())))
     return ANY
 
 

@@ -52,6 +52,11 @@ def parse_duration(text: str) -> Duration | None:
 
 def add_duration(day: datetime.date, span: Duration) -> datetime.date:
     """``day + span``: months first (clamping the day to the month's end), then days."""
+    if span.years and not span.months and not span.days:  # the common case, 7 years: no calendar arithmetic
+        try:
+            return day.replace(year=day.year + span.years)
+        except ValueError:  # 29 February in a year without one
+            return day.replace(year=day.year + span.years, day=28)
     if span.years or span.months:
         months = day.month - 1 + span.months + 12 * span.years
         year, month = day.year + months // 12, months % 12 + 1

@@ -64,7 +64,7 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     return CompiledPolicy(checked, namespace["evaluate"], code)
 
 
-def _always_bool(node: n.Node) -> bool:
+def _always_bool(node: n.Node, definitions: dict | None = None) -> bool:
     """Nodes whose generated code yields True or False and nothing else."""
     match node:
         case n.Compare() | n.Unary(op="not"):
@@ -72,10 +72,24 @@ def _always_bool(node: n.Node) -> bool:
         case n.Literal(value=bool()):
             return True
         case n.BoolOp(left=left, right=right):
-            return _always_bool(left) and _always_bool(right)
+            return _always_bool(left, definitions) and _always_bool(right, definitions)
+        case n.Call(function=name) if definitions and name in definitions:
+            return _always_bool(definitions[name].body.tree)  # one level: definitions are acyclic anyway
         case n.Call(function="all" | "any" | "none"):
             return True
     return False
+
+
+def _has_loop(node: n.Node) -> bool:
+    """Whether evaluating ``node`` walks a list (worth remembering the result)."""
+    if isinstance(node, (n.ListComprehension, n.ObjectComprehension)):
+        return True
+    return any(_has_loop(child) for child in n.children(node))
+
+
+def _same_base(types: dict, nodes) -> bool:
+    kinds = {t.base(types.get(id(x), t.ANY)) for x in nodes}
+    return len(kinds) == 1 and kinds <= {"number", "date", "string"}
 
 
 def _runtime_namespace() -> dict[str, Any]:
@@ -143,16 +157,20 @@ class _Generator:
 
     def _definition(self, d) -> None:
         if d.params:
-            # Definitions are pure, so each is computed once per record and arguments:
-            # the window logic asks for the same window many times.
             args = ", ".join(f"l_{p}" for p in d.params)
             body = self.expr(d.body.tree, frozenset(d.params))
             emit = self.lines.append
+            if not _has_loop(d.body.tree):
+                emit(f"    def f_{d.name}({args}):")
+                emit(f"        return {body}")
+                return
+            # A definition is pure, so one with a loop is computed once per record and
+            # arguments: the window logic asks about the same window many times.
             emit(f"    def c_{d.name}({args}):")
             emit(f"        return {body}")
             emit(f"    m_{d.name} = {{}}")
             emit(f"    def f_{d.name}({args}):")
-            emit(f"        key = ({args},)")
+            emit(f"        key = {args if len(d.params) == 1 else '(' + args + ')'}")
             emit("        try:")
             emit(f"            value = m_{d.name}.get(key, MISSING)")
             emit("        except TypeError:  # an argument that cannot be a key (a list): no memory")
@@ -230,7 +248,7 @@ class _Generator:
 
     def _as_condition(self, node: n.Node, code: str) -> str:
         """Python truth for a policy condition: null is false, anything but a boolean is an error."""
-        if _always_bool(node):
+        if _always_bool(node, self.definitions):
             return code
         if self.types.get(id(node)) == t.BOOLEAN:
             return f"({code} is True)"
@@ -276,7 +294,9 @@ class _Generator:
                 return True
             case n.Compare() | n.BoolOp() | n.Unary(op="not"):
                 return True
-            case n.Call(function="count" | "all" | "any" | "none" | "join" | "sum") if node.function not in self.definitions:
+            case n.Call(function=name) if name in self.definitions:
+                return self._function_non_null(name)
+            case n.Call(function="count" | "all" | "any" | "none" | "join" | "sum"):
                 return True
             case n.Binary(left=left, right=right):
                 return self.non_null(left, local) and self.non_null(right, local)
@@ -296,6 +316,8 @@ class _Generator:
                 return isinstance(self.types.get(id(node)), t.ListOf)
             case n.Name(name=name) if name not in local and name in self.definitions:
                 return self._definition_items_non_null(name)
+            case n.Call(function=name) if name in self.definitions:
+                return self._definition_items_non_null(name)
             case n.ListExpr(items=items):
                 return all(self.non_null(i, local) for i in items)
             case n.ListComprehension(element=element, loop=loop):
@@ -313,14 +335,32 @@ class _Generator:
         finally:
             self._deciding.discard(name)
 
-    def _definition_items_non_null(self, name: str) -> bool:
+    def _function_non_null(self, name: str) -> bool:
+        """A definition with parameters never returns null (its parameters count as possibly null)."""
         d = self.definitions[name]
-        if d.params or name in self._deciding:
+        if name in self._deciding:
             return False
         self._deciding.add(name)
+        saved = set(self.non_null_locals)
+        self.non_null_locals -= set(d.params)
         try:
-            return self.items_non_null(d.body.tree, frozenset())
+            return self.non_null(d.body.tree, frozenset(d.params))
         finally:
+            self.non_null_locals = saved
+            self._deciding.discard(name)
+
+    def _definition_items_non_null(self, name: str) -> bool:
+        """A definition's list holds no null (parameters count as possibly null)."""
+        d = self.definitions[name]
+        if name in self._deciding:
+            return False
+        self._deciding.add(name)
+        saved = set(self.non_null_locals)
+        self.non_null_locals -= set(d.params)
+        try:
+            return self.items_non_null(d.body.tree, frozenset(d.params))
+        finally:
+            self.non_null_locals = saved
             self._deciding.discard(name)
 
     @contextmanager
@@ -379,8 +419,12 @@ class _Generator:
                 return f"(not {self._boolean(operand, local)})"
             case n.Unary(op="-", operand=operand):
                 return f"neg({e(operand, local)})"
+            case n.Binary(op="+" | "-" | "*" as op, left=left, right=right) if self._plain_numbers(left, right, local):
+                return f"({e(left, local)} {op} {e(right, local)})"
             case n.Binary(op=op, left=left, right=right):
                 return f"{_ARITHMETIC[op]}({e(left, local)}, {e(right, local)})"
+            case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)):
+                return f"({e(left, local)} {'is' if op == '==' else 'is not'} None)"
             case n.Compare(op="==" | "!=" as op, left=left, right=right):
                 return f"({e(left, local)} {op} {e(right, local)})"
             case n.Compare(op="in" | "not in" as op, left=left, right=right):
@@ -403,6 +447,9 @@ class _Generator:
         kinds = {t.base(self.types.get(id(left), t.ANY)), t.base(self.types.get(id(right), t.ANY))}
         return (len(kinds) == 1 and kinds <= {"number", "date", "string"}
                 and self.non_null(left, local) and self.non_null(right, local))
+
+    def _plain_numbers(self, left: n.Node, right: n.Node, local) -> bool:
+        return all(self.types.get(id(x)) == t.NUMBER and self.non_null(x, local) for x in (left, right))
 
     def _boolean(self, node: n.Node, local) -> str:
         return self._as_condition(node, self.expr(node, local))
@@ -434,12 +481,15 @@ class _Generator:
         if node.function == "count" and isinstance(self.types.get(id(node.args[0] if node.args else node.generator)), t.ListOf):
             return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
         gen = node.generator
-        if gen is not None and node.function in ("any", "all", "none") and _always_bool(gen.element):
+        if gen is not None and node.function in ("any", "all", "none") and _always_bool(gen.element, self.definitions):
             inner = args[0][1:-1]  # the comprehension without its brackets: a generator, which stops early
             return f"any({inner})" if node.function == "any" else f"all({inner})" if node.function == "all" \
                 else f"(not any({inner}))"
         if gen is not None and node.function in ("min", "max") and self._element_non_null(gen, local):
             return f"{node.function}({args[0]}, default=None)"
+        if (node.function in ("min", "max") and len(node.args) > 1 and _same_base(self.types, node.args)
+                and all(self.non_null(a, local) for a in node.args)):
+            return f"{node.function}({', '.join(args)})"
         return f"fn_{node.function}({', '.join(args)})"
 
     def _element_non_null(self, comprehension: n.ListComprehension, local) -> bool:

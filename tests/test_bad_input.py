@@ -290,8 +290,8 @@ def test_policy_syntax_error_says_a_value_is_expected(tmp_path):
 
 
 def test_policy_syntax_error_in_a_block_scalar(tmp_path):
-    old = "    then min(s for s in complete_starts if completed_on(s) == exam_requirements_met_on)"
-    path, text = seed_with(tmp_path, (old, old.replace("completed_on(s) == exam", "completed_on(s) = exam")))
+    old = "    then min(c.start for c in completions if c.on == exam_requirements_met_on)"
+    path, text = seed_with(tmp_path, (old, old.replace("c.on == exam", "c.on = exam")))
     line, column = place_of(text, "= exam_requirements_met_on)")
     stderr = assert_policy_error(check_policy(path), path, line, column, "syntax error", "==")
     assert_caret(stderr, line_at(text, line), column)

@@ -105,8 +105,8 @@ def test_expression_syntax_error_points_inside_the_expression(tmp_path):
 
 
 def test_unknown_name_with_did_you_mean(tmp_path):
-    folder, text = broken_copy(tmp_path, "  attempts_at(exam): count(a for a in attempts if a.exam == exam)",
-                               "  attempts_at(exam): count(a for a in atempts if a.exam == exam)")
+    folder, text = broken_copy(tmp_path, "{e: count(a for a in attempts if a.exam == e) for e",
+                               "{e: count(a for a in atempts if a.exam == e) for e")
     assert_reported(lint(folder), folder, text, "atempts if", 0, "unknown name `atempts`", "did you mean `attempts`?")
 
 

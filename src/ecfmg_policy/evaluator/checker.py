@@ -52,6 +52,7 @@ class _Checker:
         self.types: dict[str, t.Type] = {}
         self.node_types: dict[int, t.Type] = {}
         self.params = {p.name: p for p in policy.params}
+        self.call_types: dict[str, dict[int, tuple[t.Type, ...]]] = {}
         data_fields = tuple((name, static_type(kind)) for name, kind in policy.data)
         self.roots: dict[str, t.Type] = {
             "applicant": static_type("applicant"),
@@ -83,7 +84,37 @@ class _Checker:
         self.roots["decision"] = t.Prim("string", DECISIONS)
         for output in p.outputs:
             self.infer(output.value, output.value.tree, {})
+        if not self.problems:
+            self._type_parameters_from_calls(order)
         return order
+
+    def _type_parameters_from_calls(self, order: tuple[str, ...]) -> None:
+        """Give a definition's parameters the type every call passes them (for the compiler's fast paths).
+
+        Parameters are untyped when written; once every call site is known, a
+        parameter that always receives dates is typed as a date and its body is
+        inferred again.  Calls inside those bodies may then type further
+        parameters, so this repeats until nothing changes.  Errors were already
+        reported with the parameters untyped, so none are added here.
+        """
+        functions = [name for name in order if self.definitions[name].params]
+        settled: dict[str, tuple] = {}
+        for _ in range(len(functions) + 1):
+            changed = False
+            for name in functions:
+                d = self.definitions[name]
+                kinds = tuple(_common_base(calls[i] for calls in self.call_types.get(name, {}).values())
+                              for i in range(len(d.params)))
+                if settled.get(name) == kinds:
+                    continue
+                settled[name] = kinds
+                changed = True
+                saved = self.problems
+                self.problems = []
+                self.types[name] = self.infer(d.body, d.body.tree, dict(zip(d.params, kinds)))
+                self.problems = saved
+            if not changed:
+                break
 
     def _condition(self, expression: n.Expression, label: str) -> None:
         kind = self.infer(expression, expression.tree, {})
@@ -157,8 +188,7 @@ class _Checker:
             case n.ObjectComprehension(key=key, value=value, loop=loop):
                 inner = self._loop(ex, loop, scope)
                 self.infer(ex, key, inner)
-                self.infer(ex, value, inner)
-                return t.ANY
+                return t.MapOf(self.infer(ex, value, inner))
             case n.Call():
                 return self._call(ex, node, scope)
             case n.Unary(op="not", operand=operand):
@@ -256,6 +286,7 @@ class _Checker:
             if not d.params:
                 return self.error(ex, node, f"`{name}` is a value, not a function", f"write `{name}` without `()`",
                                   code="arity")
+            self.call_types.setdefault(name, {})[id(node)] = tuple(args)  # per call site: re-inference replaces it
             if node.generator is not None or len(args) != len(d.params):
                 return self.error(ex, node, f"`{name}` takes {len(d.params)} argument(s), got {len(args)}",
                                   f"call it as `{name}({', '.join(d.params)})`", code="arity")
@@ -374,6 +405,15 @@ class _Checker:
                 self.problems.append(Diagnostic(
                     f"`{d.name}` cannot name a definition: it is a built-in name", position=d.position,
                     code="reserved-name", hint="choose another name"))
+
+
+def _common_base(kinds) -> t.Type:
+    """The one plain type all ``kinds`` share (null aside), else ``any``."""
+    seen = {t.Prim(t.base(k)) if isinstance(k, t.Prim) else k for k in kinds} - {t.NULL}
+    if len(seen) == 1:
+        only = seen.pop()
+        return only if only in (t.NUMBER, t.STRING, t.DATE, t.DURATION, t.BOOLEAN) else t.ANY
+    return t.ANY
 
 
 def _string_literals(node: n.Node) -> list[n.Literal]:

@@ -80,6 +80,20 @@ def _always_bool(node: n.Node, definitions: dict | None = None) -> bool:
     return False
 
 
+def _names_in(node: n.Node, definitions: dict) -> set[str]:
+    """Definitions an expression names directly."""
+    found = set()
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, n.Name) and current.name in definitions:
+            found.add(current.name)
+        elif isinstance(current, n.Call) and current.function in definitions:
+            found.add(current.function)
+        pending.extend(n.children(current))
+    return found
+
+
 def _has_loop(node: n.Node) -> bool:
     """Whether evaluating ``node`` walks a list (worth remembering the result)."""
     if isinstance(node, (n.ListComprehension, n.ObjectComprehension)):
@@ -96,7 +110,7 @@ def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
-    names.update(min=min, max=max)
+    names.update(min=min, max=max, plus_duration=rt.plus_duration)
     names.update(display=display, MISSING=object(), EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
                  NOT_APPLICABLE=NOT_APPLICABLE, ERROR=ERROR)
     return names
@@ -122,8 +136,10 @@ class _Generator:
         emit = self.lines.append
         emit("def evaluate(applicant, data, as_of, decide):")
         emit("    failed = {}")
+        eager = self._eagerly_needed()
         for name in self.checked.definition_order:
-            self._definition(self.definitions[name])
+            if name in eager:
+                self._definition(self.definitions[name])
         self._scope()
         emit("    outcomes = []")
         emit("    failures = {}")
@@ -143,6 +159,16 @@ class _Generator:
         """A function that writes the rules' messages when asked: bulk runs often need only decisions."""
         emit = self.lines.append
         emit("    def messages():")
+        # definitions only messages read are computed here, when messages are asked for
+        lazy = [name for name in self.checked.definition_order if name not in self._eagerly_needed()]
+        if lazy:
+            saved, self.lines = self.lines, []
+            for name in lazy:
+                self._definition(self.definitions[name])
+            inner, self.lines = self.lines, saved
+            emit("        nonlocal failed")
+            for line in inner:
+                emit("    " + line)
         emit("        written = []")
         for number, rule in enumerate(self.policy.rules):
             unmet = self.template(rule.message)
@@ -154,6 +180,24 @@ class _Generator:
             emit("        except Exception as exc:")
             emit("            written.append('(the message could not be shown: ' + explain(exc) + ')')")
         emit("        return written")
+
+    def _eagerly_needed(self) -> set[str]:
+        """Definitions the scope, the rules' conditions or the outputs need (and what those need)."""
+        if hasattr(self, "_eager"):
+            return self._eager
+        roots: set[str] = set()
+        p = self.policy
+        expressions = [p.scope] if p.scope is not None else []
+        for rule in p.rules:
+            expressions += [e for e in (rule.when, rule.require, rule.blocked_when) if e is not None]
+        expressions += [o.value for o in p.outputs]
+        for expression in expressions:
+            roots |= _names_in(expression.tree, self.definitions)
+        needed = set(roots)
+        for name in roots:
+            needed |= self._closure.get(name, set())
+        self._eager = needed
+        return needed
 
     def _definition(self, d) -> None:
         if d.params:
@@ -421,6 +465,8 @@ class _Generator:
                 return f"neg({e(operand, local)})"
             case n.Binary(op="+" | "-" | "*" as op, left=left, right=right) if self._plain_numbers(left, right, local):
                 return f"({e(left, local)} {op} {e(right, local)})"
+            case n.Binary(op="+", left=left, right=right) if self._date_plus_duration(left, right):
+                return f"plus_duration({e(left, local)}, {e(right, local)})"
             case n.Binary(op=op, left=left, right=right):
                 return f"{_ARITHMETIC[op]}({e(left, local)}, {e(right, local)})"
             case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)):
@@ -433,8 +479,10 @@ class _Generator:
                 test = f"contains({e(right, local)}, {e(left, local)})"
                 return test if op == "in" else f"(not {test})"
             case n.Compare(op=op, left=left, right=right):
-                if self._plainly_ordered(left, right, local):
-                    return f"({e(left, local)} {op} {e(right, local)})"
+                guards = self._ordered_guards(left, right, local)
+                if guards is not None:
+                    return "(" + "".join(f"{g} is not None and " for g in guards) + \
+                        f"{e(left, local)} {op} {e(right, local)})"
                 return f"{_COMPARE[op]}({e(left, local)}, {e(right, local)})"
             case n.BoolOp(op=op, left=left, right=right):
                 return f"({self._boolean(left, local)} {op} {self._boolean(right, local)})"
@@ -442,11 +490,23 @@ class _Generator:
                 return f"({e(a, local)} if {self._boolean(c, local)} else {e(b, local)})"
         raise AssertionError(f"no code for {type(node).__name__}")
 
-    def _plainly_ordered(self, left: n.Node, right: n.Node, local) -> bool:
-        """Both sides non-null and of one orderable type: Python's own comparison is exact."""
+    def _ordered_guards(self, left: n.Node, right: n.Node, local) -> list[str] | None:
+        """When Python's own ``<`` is exact: both sides of one orderable type, each either never
+        null or a plain name that can be tested for null first.  Returns those tests' names."""
         kinds = {t.base(self.types.get(id(left), t.ANY)), t.base(self.types.get(id(right), t.ANY))}
-        return (len(kinds) == 1 and kinds <= {"number", "date", "string"}
-                and self.non_null(left, local) and self.non_null(right, local))
+        if len(kinds) != 1 or not kinds <= {"number", "date", "string"}:
+            return None
+        guards = []
+        for side in (left, right):
+            if self.non_null(side, local):
+                continue
+            if not isinstance(side, n.Name):
+                return None
+            guards.append(self.expr(side, local))
+        return guards
+
+    def _date_plus_duration(self, left: n.Node, right: n.Node) -> bool:
+        return self.types.get(id(left)) == t.DATE and self.types.get(id(right)) == t.DURATION
 
     def _plain_numbers(self, left: n.Node, right: n.Node, local) -> bool:
         return all(self.types.get(id(x)) == t.NUMBER and self.non_null(x, local) for x in (left, right))
@@ -480,6 +540,10 @@ class _Generator:
             return f"f_{node.function}({', '.join(args)})"
         if node.function == "count" and isinstance(self.types.get(id(node.args[0] if node.args else node.generator)), t.ListOf):
             return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
+        if (node.function == "join" and len(node.args) == 2 and isinstance(node.args[0], n.ListExpr)
+                and isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str)
+                and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)):
+            return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
         gen = node.generator
         if gen is not None and node.function in ("any", "all", "none") and _always_bool(gen.element, self.definitions):
             inner = args[0][1:-1]  # the comprehension without its brackets: a generator, which stops early

@@ -8,6 +8,7 @@ returns into a :class:`RecordResult`.
 from __future__ import annotations
 
 import datetime
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -50,20 +51,19 @@ class RecordResult:
 
 def make_decider(compiled: CompiledPolicy):
     """The decision from rule outcomes; advisories never count."""
-    requirement = tuple(rule.severity == "requirement" for rule in compiled.policy.rules)
+    requirements = [i for i, rule in enumerate(compiled.policy.rules) if rule.severity == "requirement"]
+    # The outcomes of the requirements, picked out in C: this runs once per record.
+    pick = (lambda outcomes: ()) if not requirements else operator.itemgetter(*requirements) \
+        if len(requirements) > 1 else (lambda outcomes: (outcomes[requirements[0]],))
 
     def decide(in_scope: bool, outcomes: list[str]) -> str:
         if not in_scope:
             return "not_applicable"
-        pending = False
-        for counts, outcome in zip(requirement, outcomes):
-            if not counts:
-                continue
-            if outcome is BLOCKED:
-                return "ineligible"
-            if outcome is not MET and outcome is not NOT_APPLICABLE:
-                pending = True
-        return "pending" if pending else "eligible"
+        counted = pick(outcomes)
+        if BLOCKED in counted:
+            return "ineligible"
+        open_ = len(counted) - counted.count(MET) - counted.count(NOT_APPLICABLE)
+        return "pending" if open_ else "eligible"
 
     return decide
 

@@ -131,6 +131,13 @@ def add(a, b):
     raise EvaluationError(f"cannot add {type_name(a)} and {type_name(b)}")
 
 
+def plus_duration(day, span):
+    """``date + duration`` where both are known to be so (null stays null)."""
+    if day is None or span is None:
+        return None
+    return add_duration(day, span)
+
+
 def sub(a, b):
     if a is None or b is None:
         return None
@@ -254,7 +261,7 @@ def fn_first(xs):
 
 
 def fn_join(xs, separator=", "):
-    return str(separator).join(display(v) for v in items(xs) if v is not None)
+    return str(separator).join(v if type(v) is str else display(v) for v in items(xs) if v is not None)
 
 
 def fn_coalesce(*args):

@@ -110,6 +110,8 @@ def to_json_value(value: object) -> object:
 
 def display(value: object) -> str:
     """How a value reads inside a message."""
+    if type(value) is str:
+        return value
     if value is None:
         return "none"
     if isinstance(value, bool):

@@ -141,10 +141,18 @@ class _Generator:
             if name in eager:
                 self._definition(self.definitions[name])
         self._scope()
-        emit("    outcomes = []")
         emit("    failures = {}")
+        emit("    if not in_scope:")
+        emit(f"        outcomes = [NOT_APPLICABLE] * {len(self.policy.rules)}")
+        emit("    else:")
+        emit("        outcomes = []")
+        saved, self.lines = self.lines, []
         for number, rule in enumerate(self.policy.rules):
             self._rule(number, rule)
+        rules_code, self.lines = self.lines, saved
+        self.lines.extend("    " + line for line in rules_code)
+        if not self.policy.rules:
+            emit("        pass")
         self._messages()
         emit("    decision = decide(in_scope, outcomes)")
         emit("    outputs = {}")
@@ -202,6 +210,7 @@ class _Generator:
     def _definition(self, d) -> None:
         if d.params:
             args = ", ".join(f"l_{p}" for p in d.params)
+            self.non_null_locals = set()  # parameters may be null
             body = self.expr(d.body.tree, frozenset(d.params))
             emit = self.lines.append
             if not _has_loop(d.body.tree):
@@ -228,16 +237,41 @@ class _Generator:
 
     def _guarded(self, target: str, expression: n.Expression, on_error: list[str]) -> None:
         """``target = expression``, unless it fails or needs a definition that failed."""
-        code, deps = self.expression(expression)
+        self.refs = set()
+        self.non_null_locals = set()
+        body = self._assignment(target, expression.tree)
+        deps = self._dependencies(self.refs)
         emit = self.lines.append
         emit("    try:")
         if deps:
             emit(f"        if failed:")
             emit(f"            need(failed, {sorted(deps)!r})")
-        emit(f"        {target} = {code}")
+        for line in body:
+            emit("        " + line)
         emit("    except Exception as exc:")
         for line in on_error:
             emit(f"        {line}")
+
+    def _assignment(self, target: str, tree: n.Node) -> list[str]:
+        """Statements for ``target = tree``.  A list or object built by a loop is written as a
+        ``for`` statement: on Python 3.11 a comprehension is a function call of its own, which
+        costs more than the few items these lists hold."""
+        if isinstance(tree, (n.ListComprehension, n.ObjectComprehension)):
+            local = frozenset()
+            iterable, inner = self._loop_parts(tree.loop, local)
+            lines = [f"acc = {'[]' if isinstance(tree, n.ListComprehension) else '{}'}",
+                     f"for l_{tree.loop.var} in {iterable}:"]
+            indent = "    "
+            if tree.loop.condition is not None:
+                lines.append(f"    if {self._boolean(tree.loop.condition, inner)}:")
+                indent = "        "
+            if isinstance(tree, n.ListComprehension):
+                lines.append(f"{indent}acc.append({self.expr(tree.element, inner)})")
+            else:
+                lines.append(f"{indent}acc[{self.expr(tree.key, inner)}] = {self.expr(tree.value, inner)}")
+            lines.append(f"{target} = acc")
+            return lines
+        return [f"{target} = {self.expr(tree, frozenset())}"]
 
     def _scope(self) -> None:
         emit = self.lines.append
@@ -253,12 +287,12 @@ class _Generator:
         emit = self.lines.append
         emit(f"    # rule {rule.id}")
         emit("    try:")
-        emit("        if not in_scope:")
-        emit("            outcome = NOT_APPLICABLE")
         if rule.when is not None:
-            emit(f"        elif not {self._checked_condition(rule.when)}:")
+            emit(f"        if not {self._checked_condition(rule.when)}:")
             emit("            outcome = NOT_APPLICABLE")
-        emit(f"        elif {self._checked_condition(rule.require)}:")
+            emit(f"        elif {self._checked_condition(rule.require)}:")
+        else:
+            emit(f"        if {self._checked_condition(rule.require)}:")
         emit("            outcome = MET")
         if rule.blocked_when is not None:
             emit(f"        elif {self._checked_condition(rule.blocked_when)}:")
@@ -282,6 +316,7 @@ class _Generator:
 
     def expression(self, expression: n.Expression) -> tuple[str, set[str]]:
         self.refs = set()
+        self.non_null_locals = set()
         code = self.expr(expression.tree, frozenset())
         return code, self._dependencies(self.refs)
 
@@ -516,6 +551,14 @@ class _Generator:
 
     def _loop(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
         """The ``for … in … if …`` of a comprehension; the caller compiles its body in ``inner``."""
+        iterable, inner = self._loop_parts(loop, local)
+        head = f"for l_{loop.var} in {iterable}"
+        if loop.condition is not None:
+            head += f" if {self._boolean(loop.condition, inner)}"
+        return head, inner
+
+    def _loop_parts(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
+        """What a loop walks (null walks as empty), and the names visible inside it."""
         iterable = self.expr(loop.iterable, local)
         if not isinstance(self.types.get(id(loop.iterable)), t.ListOf):
             iterable = f"items({iterable})"
@@ -525,11 +568,7 @@ class _Generator:
             self.non_null_locals.add(loop.var)
         else:
             self.non_null_locals.discard(loop.var)
-        inner = local | {loop.var}
-        head = f"for l_{loop.var} in {iterable}"
-        if loop.condition is not None:
-            head += f" if {self._boolean(loop.condition, inner)}"
-        return head, inner
+        return iterable, local | {loop.var}
 
     def _call(self, node: n.Call, local) -> str:
         args = [self.expr(a, local) for a in node.args]

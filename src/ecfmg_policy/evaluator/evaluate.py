@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime
 import operator
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple, Sequence
 
 from ecfmg_policy.evaluator.compiler import BLOCKED, MET, NOT_APPLICABLE, CompiledPolicy
 from ecfmg_policy.evaluator.records import convert_dates, schema_problems
@@ -28,15 +28,17 @@ class RuleResult:
     severity: str
 
 
-@dataclass(frozen=True, slots=True)
-class RecordResult:
+class RecordResult(NamedTuple):
+    """The decision on one record.  A named tuple rather than a frozen dataclass: one is made
+    per record, and a tuple is built several times faster."""
+
     record: str
     as_of: datetime.date
     policy: CompiledPolicy | None
     decision: str
     outcomes: Sequence[str] = ()  # one per rule of the policy, in order
     write_messages: Callable[[], list[str | None]] | None = None
-    outputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = {}  # never mutated
     errors: tuple[tuple[str, str], ...] = ()  # (JSON pointer or place, message)
 
     @property

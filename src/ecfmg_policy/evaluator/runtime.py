@@ -10,6 +10,8 @@ can reach.
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 import re
 
 from ecfmg_policy.evaluator.values import Duration, add_duration, an, display, type_name
@@ -207,22 +209,24 @@ def fn_count(xs):
     return len(items(xs))
 
 
-def fn_min(*args):
-    present = [v for v in _values(args) if v is not None]
+_present = functools.partial(operator.is_not, None)  # a C-level "is not None", for filter()
+
+
+def _extreme(pick, name: str, args):
+    values = args[0] if len(args) == 1 and type(args[0]) is list else _values(args)
     try:
-        return min(present) if present else None
+        return pick(filter(_present, values), default=None)
     except TypeError:
-        raise EvaluationError("min() of values that cannot be compared: "
-                              + ", ".join(sorted({type_name(v) for v in present}))) from None
+        kinds = ", ".join(sorted({type_name(v) for v in values if v is not None}))
+        raise EvaluationError(f"{name}() of values that cannot be compared: {kinds}") from None
+
+
+def fn_min(*args):
+    return _extreme(min, "min", args)
 
 
 def fn_max(*args):
-    present = [v for v in _values(args) if v is not None]
-    try:
-        return max(present) if present else None
-    except TypeError:
-        raise EvaluationError("max() of values that cannot be compared: "
-                              + ", ".join(sorted({type_name(v) for v in present}))) from None
+    return _extreme(max, "max", args)
 
 
 def fn_sum(xs):

@@ -181,7 +181,9 @@ class _Checker:
                 for k, v in zip(keys, values):
                     self.infer(ex, k, scope)
                     fields.append((k.value if isinstance(k, n.Literal) else "?", self.infer(ex, v, scope)))
-                return t.Obj(tuple(fields)) if all(isinstance(k, n.Literal) for k in keys) else t.ANY
+                if not all(isinstance(k, n.Literal) for k in keys):
+                    return t.ANY
+                return t.Obj(tuple(fields), present=frozenset(name for name, _ in fields))
             case n.ListComprehension(element=element, loop=loop):
                 inner = self._loop(ex, loop, scope)
                 return t.ListOf(self.infer(ex, element, inner))

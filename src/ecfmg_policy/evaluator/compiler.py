@@ -126,6 +126,8 @@ class _Generator:
         self.lines: list[str] = []
         self.params = {p.name: p.value for p in self.policy.params}
         self.non_null_locals: set[str] = set()  # loop variables bound to items that cannot be null
+        self.substitutions: dict[str, str] = {}
+        self.object_fields_non_null: dict[t.Obj, frozenset[str]] = {}  # parameters of a definition being inlined -> argument code
         self._deciding: set[str] = set()
         self.refs: set[str] = set()  # definitions named by the expression being compiled
         self._closure = self._definition_closure()
@@ -368,7 +370,9 @@ class _Generator:
                 return self.params.get(name) is not None
             case n.Attribute(target=target, name=name):
                 kind = self.types.get(id(target))
-                return isinstance(kind, t.Obj) and name in kind.required and self.non_null(target, local)
+                if not isinstance(kind, t.Obj) or not self.non_null(target, local):
+                    return False
+                return name in kind.required or name in self.object_fields_non_null.get(kind, ())
             case n.ListExpr() | n.ListComprehension() | n.ObjectExpr() | n.ObjectComprehension():
                 return True
             case n.Compare() | n.BoolOp() | n.Unary(op="not"):
@@ -462,7 +466,7 @@ class _Generator:
                 return self.constant(value)
             case n.Name(name=name):
                 if name in local:
-                    return f"l_{name}"
+                    return self.substitutions.get(name, f"l_{name}")
                 if name in self.definitions:
                     self.refs.add(name)
                     return f"d_{name}"
@@ -474,7 +478,7 @@ class _Generator:
                 if isinstance(kind, (t.Obj, t.MapOf)):
                     if not self.non_null(target, local):
                         return f"({e(target, local)} or EMPTY).get({name!r})"
-                    if isinstance(kind, t.Obj) and name in kind.required:
+                    if isinstance(kind, t.Obj) and (name in kind.required or name in kind.present):
                         return f"{e(target, local)}[{name!r}]"
                     return f"{e(target, local)}.get({name!r})"
                 return f"get({e(target, local)}, {name!r})"
@@ -485,6 +489,7 @@ class _Generator:
             case n.ListExpr(items=items):
                 return "[" + ", ".join(e(i, local) for i in items) + "]"
             case n.ObjectExpr(keys=keys, values=values):
+                self._note_object_fields(node, local)
                 return "{" + ", ".join(f"{e(k, local)}: {e(v, local)}" for k, v in zip(keys, values)) + "}"
             case n.ListComprehension(element=element, loop=loop):
                 head, inner = self._loop(loop, local)
@@ -576,7 +581,8 @@ class _Generator:
             args = [self.expr(node.generator, local)]
         if node.function in self.definitions:
             self.refs.add(node.function)
-            return f"f_{node.function}({', '.join(args)})"
+            inlined = self._inline(node, args, local)
+            return inlined if inlined is not None else f"f_{node.function}({', '.join(args)})"
         if node.function == "count" and isinstance(self.types.get(id(node.args[0] if node.args else node.generator)), t.ListOf):
             return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
         if (node.function == "join" and len(node.args) == 2 and isinstance(node.args[0], n.ListExpr)
@@ -594,6 +600,33 @@ class _Generator:
                 and all(self.non_null(a, local) for a in node.args)):
             return f"{node.function}({', '.join(args)})"
         return f"fn_{node.function}({', '.join(args)})"
+
+    def _note_object_fields(self, node: n.ObjectExpr, local) -> None:
+        """Remember which fields of this object literal's type are never null, for later readers.
+
+        Objects of one type can come from several literals, so a field counts only if it is
+        non-null in all of them (definitions compile in dependency order, writers first)."""
+        kind = self.types.get(id(node))
+        if not isinstance(kind, t.Obj):
+            return
+        fields = frozenset(k.value for k, v in zip(node.keys, node.values)
+                           if isinstance(k, n.Literal) and self.non_null(v, local))
+        known = self.object_fields_non_null.get(kind)
+        self.object_fields_non_null[kind] = fields if known is None else known & fields
+
+    def _inline(self, node: n.Call, args: list[str], local) -> str | None:
+        """The body of a small definition in place of a call to it, when every argument is a
+        plain name or value (so nothing is computed twice).  Saves a Python call per use."""
+        d = self.definitions[node.function]
+        if _has_loop(d.body.tree) or not all(isinstance(a, (n.Name, n.Literal)) for a in node.args):
+            return None
+        saved_subst, saved_nn = self.substitutions, set(self.non_null_locals)
+        self.substitutions = dict(zip(d.params, args))
+        self.non_null_locals = {p for p, a in zip(d.params, node.args) if self.non_null(a, local)}
+        try:
+            return "(" + self.expr(d.body.tree, frozenset(d.params)) + ")"
+        finally:
+            self.substitutions, self.non_null_locals = saved_subst, saved_nn
 
     def _element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
         with self._loop_scope(comprehension.loop, local) as inner:

@@ -39,6 +39,7 @@ class Obj:
 
     fields: tuple[tuple[str, "Type"], ...]
     required: frozenset[str] = frozenset()  # fields a valid value always has (never null)
+    present: frozenset[str] = frozenset()  # fields always there, though perhaps null (object literals)
 
     def field(self, name: str) -> "Type | None":
         for key, value in self.fields:

@@ -127,7 +127,8 @@ class _Generator:
         self.params = {p.name: p.value for p in self.policy.params}
         self.non_null_locals: set[str] = set()  # loop variables bound to items that cannot be null
         self.substitutions: dict[str, str] = {}
-        self.object_fields_non_null: dict[t.Obj, frozenset[str]] = {}  # parameters of a definition being inlined -> argument code
+        self.object_fields_non_null: dict[t.Obj, frozenset[str]] = {}
+        self.temporaries = 0  # parameters of a definition being inlined -> argument code
         self._deciding: set[str] = set()
         self.refs: set[str] = set()  # definitions named by the expression being compiled
         self._closure = self._definition_closure()
@@ -381,6 +382,8 @@ class _Generator:
                 return self._function_non_null(name)
             case n.Call(function="count" | "all" | "any" | "none" | "join" | "sum"):
                 return True
+            case n.Call(function="coalesce", args=args):
+                return any(self.non_null(a, local) for a in args)
             case n.Binary(left=left, right=right):
                 return self.non_null(left, local) and self.non_null(right, local)
             case n.IfExpr(then=a, otherwise=b):
@@ -589,6 +592,10 @@ class _Generator:
                 and isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str)
                 and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)):
             return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
+        if node.function == "coalesce" and len(args) == 2 and node.generator is None:
+            self.temporaries += 1  # a name of its own, so nested coalesces cannot clash
+            temp = f"t_{self.temporaries}"
+            return f"({temp} if ({temp} := {args[0]}) is not None else {args[1]})"
         gen = node.generator
         if gen is not None and node.function in ("any", "all", "none") and _always_bool(gen.element, self.definitions):
             inner = args[0][1:-1]  # the comprehension without its brackets: a generator, which stops early

@@ -126,7 +126,8 @@ class _Generator:
         self.lines: list[str] = []
         self.params = {p.name: p.value for p in self.policy.params}
         self.non_null_locals: set[str] = set()  # loop variables bound to items that cannot be null
-        self.substitutions: dict[str, str] = {}
+        self.substitutions: dict[str, str] = {}  # parameters of a definition being inlined -> argument code
+        self.substituted_nodes: dict[str, n.Node] = {}  # the arguments themselves, by parameter
         self.object_fields_non_null: dict[t.Obj, frozenset[str]] = {}
         self.temporaries = 0  # parameters of a definition being inlined -> argument code
         self._deciding: set[str] = set()
@@ -477,15 +478,12 @@ class _Generator:
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
                 return f"P_{name}"
             case n.Attribute(target=target, name=name):
-                kind = self.types.get(id(target))
-                if isinstance(kind, (t.Obj, t.MapOf)):
-                    if not self.non_null(target, local):
-                        return f"({e(target, local)} or EMPTY).get({name!r})"
-                    if isinstance(kind, t.Obj) and (name in kind.required or name in kind.present):
-                        return f"{e(target, local)}[{name!r}]"
-                    return f"{e(target, local)}.get({name!r})"
-                return f"get({e(target, local)}, {name!r})"
+                return self._field(target, name, local)
             case n.Index(target=target, key=key):
+                literal = self.substituted_nodes.get(key.name) if isinstance(key, n.Name) and key.name in local else key
+                if (isinstance(self.types.get(id(target)), t.Obj) and isinstance(literal, n.Literal)
+                        and isinstance(literal.value, str)):
+                    return self._field(target, literal.value, local)  # obj["name"] is obj.name
                 if isinstance(self.types.get(id(target)), t.MapOf):
                     return f"({e(target, local)} or EMPTY).get({e(key, local)})"
                 return f"index({e(target, local)}, {e(key, local)})"
@@ -608,6 +606,18 @@ class _Generator:
             return f"{node.function}({', '.join(args)})"
         return f"fn_{node.function}({', '.join(args)})"
 
+    def _field(self, target: n.Node, name: str, local) -> str:
+        """``target.name``: a subscript where the field is always there, else a null-safe read."""
+        kind = self.types.get(id(target))
+        code = self.expr(target, local)
+        if isinstance(kind, (t.Obj, t.MapOf)):
+            if not self.non_null(target, local):
+                return f"({code} or EMPTY).get({name!r})"
+            if isinstance(kind, t.Obj) and (name in kind.required or name in kind.present):
+                return f"{code}[{name!r}]"
+            return f"{code}.get({name!r})"
+        return f"get({code}, {name!r})"
+
     def _note_object_fields(self, node: n.ObjectExpr, local) -> None:
         """Remember which fields of this object literal's type are never null, for later readers.
 
@@ -627,13 +637,14 @@ class _Generator:
         d = self.definitions[node.function]
         if _has_loop(d.body.tree) or not all(isinstance(a, (n.Name, n.Literal)) for a in node.args):
             return None
-        saved_subst, saved_nn = self.substitutions, set(self.non_null_locals)
+        saved_subst, saved_nn, saved_nodes = self.substitutions, set(self.non_null_locals), self.substituted_nodes
         self.substitutions = dict(zip(d.params, args))
+        self.substituted_nodes = dict(zip(d.params, node.args))
         self.non_null_locals = {p for p, a in zip(d.params, node.args) if self.non_null(a, local)}
         try:
             return "(" + self.expr(d.body.tree, frozenset(d.params)) + ")"
         finally:
-            self.substitutions, self.non_null_locals = saved_subst, saved_nn
+            self.substitutions, self.non_null_locals, self.substituted_nodes = saved_subst, saved_nn, saved_nodes
 
     def _element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
         with self._loop_scope(comprehension.loop, local) as inner:

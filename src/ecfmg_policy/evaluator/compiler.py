@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable
 
 from ecfmg_policy.errors import Diagnostic, PolicyError
@@ -35,21 +36,41 @@ _COMPARE = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompiledPolicy:
-    """A policy ready to evaluate records: the checked policy and its generated function."""
+    """A checked policy and its generated function.
+
+    The Python is generated and compiled the first time the function is asked
+    for: a command evaluates records under one version, and compiling the
+    others would only slow its start.  Checking has already happened, so the
+    only error left here is a policy too large for CPython to compile.
+    """
 
     checked: CheckedPolicy
-    run: Callable[..., tuple]
-    source_code: str  # kept for reviewing what was generated
     effective_to: datetime.date | None = None  # set by the policy set: the day before the next version
 
     @property
     def policy(self):
         return self.checked.policy
 
+    @cached_property
+    def _generated(self) -> tuple[Callable[..., tuple], str]:
+        return _generate(self.checked)
+
+    @property
+    def run(self) -> Callable[..., tuple]:
+        return self._generated[0]
+
+    @property
+    def source_code(self) -> str:
+        return self._generated[1]
+
 
 def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
+    return CompiledPolicy(checked)
+
+
+def _generate(checked: CheckedPolicy) -> tuple[Callable[..., tuple], str]:
     generator = _Generator(checked)
     code = generator.module()
     namespace: dict[str, Any] = dict(generator.constants)
@@ -61,7 +82,7 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
         raise PolicyError(Diagnostic("the policy is too large or deeply nested to compile", source=checked.policy.source,
                                      code="too-complex", hint="split long expressions into definitions")) from None
     exec(bytecode, namespace)  # noqa: S102 - generated from checked nodes only; see module docstring
-    return CompiledPolicy(checked, namespace["evaluate"], code)
+    return namespace["evaluate"], code
 
 
 def _always_bool(node: n.Node, definitions: dict | None = None) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ecfmg_policy.errors import Diagnostic
+from ecfmg_policy.errors import Diagnostic, PolicyError
 from ecfmg_policy.evaluator import model as m
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator.policyset import analyse_policy_set, policy_files
@@ -40,6 +40,11 @@ def lint_paths(paths: list[Path]) -> LintReport:
             files.extend(str(f) for f in policy_files(path))
         analysis = analyse_policy_set(path)
         diagnostics.extend(analysis.problems)
+        for compiled in analysis.compiled:  # lint compiles every version, to report the rare one too large
+            try:
+                compiled.run
+            except PolicyError as exc:
+                diagnostics.extend(exc.diagnostics)
         diagnostics.extend(_warnings(list(analysis.resolved)))
     unique = list(dict.fromkeys(diagnostics))
     unique.sort(key=_place)

@@ -40,6 +40,7 @@ class PolicySet:
         if version is not None:
             for compiled in self.versions:
                 if compiled.policy.version == version:
+                    compiled.run  # generate its code now, inside the caller's handling of PolicyError
                     return compiled
             known = ", ".join(c.policy.version for c in self.versions)
             raise PolicyError(Diagnostic(f"no policy version `{version}`", source=self.versions[0].policy.source,
@@ -48,6 +49,8 @@ class PolicySet:
         for compiled in self.versions:
             if compiled.policy.effective_from <= as_of:
                 chosen = compiled
+        if chosen is not None:
+            chosen.run  # generate its code now, inside the caller's handling of PolicyError
         if chosen is None:
             first = self.versions[0].policy
             raise PolicyError(Diagnostic(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import os
 import sys
 from pathlib import Path
 
@@ -67,7 +68,8 @@ SCHOOL_REFS = (
 )
 
 FAST = settings(max_examples=150, deadline=None)
-THOROUGH = settings(max_examples=400, deadline=None)
+# ECFMG_EXAMPLES=4000 for a deeper run of the engine-against-oracle comparison.
+THOROUGH = settings(max_examples=int(os.environ.get("ECFMG_EXAMPLES", "400")), deadline=None)
 
 
 # --- date arithmetic -------------------------------------------------------------

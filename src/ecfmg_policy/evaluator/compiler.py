@@ -131,7 +131,7 @@ def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
-    names.update(min=min, max=max, plus_duration=rt.plus_duration)
+    names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration)
     names.update(display=display, MISSING=object(), EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
                  NOT_APPLICABLE=NOT_APPLICABLE, ERROR=ERROR)
     return names
@@ -622,6 +622,11 @@ class _Generator:
                 else f"(not any({inner}))"
         if gen is not None and node.function in ("min", "max") and self._element_non_null(gen, local):
             return f"{node.function}({args[0]}, default=None)"
+        single = node.generator if node.generator is not None else node.args[0] if len(node.args) == 1 else None
+        if node.function in ("min", "max") and single is not None and self._orderable_list(single):
+            # a list of dates (or numbers, or strings) that may hold nulls: skip them, in C
+            listed = args[0] if self.non_null(single, local) else f"({args[0]} or ())"
+            return f"{node.function}(filter(PRESENT, {listed}), default=None)"
         if (node.function in ("min", "max") and len(node.args) > 1 and _same_base(self.types, node.args)
                 and all(self.non_null(a, local) for a in node.args)):
             return f"{node.function}({', '.join(args)})"
@@ -666,6 +671,10 @@ class _Generator:
             return "(" + self.expr(d.body.tree, frozenset(d.params)) + ")"
         finally:
             self.substitutions, self.non_null_locals, self.substituted_nodes = saved_subst, saved_nn, saved_nodes
+
+    def _orderable_list(self, node: n.Node) -> bool:
+        kind = self.types.get(id(node))
+        return isinstance(kind, t.ListOf) and t.base(kind.item) in ("number", "date", "string")
 
     def _element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
         with self._loop_scope(comprehension.loop, local) as inner:

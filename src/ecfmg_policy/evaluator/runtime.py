@@ -209,13 +209,13 @@ def fn_count(xs):
     return len(items(xs))
 
 
-_present = functools.partial(operator.is_not, None)  # a C-level "is not None", for filter()
+PRESENT = functools.partial(operator.is_not, None)  # a C-level "is not None", for filter()
 
 
 def _extreme(pick, name: str, args):
     values = args[0] if len(args) == 1 and type(args[0]) is list else _values(args)
     try:
-        return pick(filter(_present, values), default=None)
+        return pick(filter(PRESENT, values), default=None)
     except TypeError:
         kinds = ", ".join(sorted({type_name(v) for v in values if v is not None}))
         raise EvaluationError(f"{name}() of values that cannot be compared: {kinds}") from None

@@ -371,10 +371,10 @@ def test_policy_version_names_the_version_to_use():
     assert proc.returncode == 0
 
 
-def test_unknown_policy_version_is_a_policy_error_listing_the_known_ones():
+def test_unknown_policy_version_is_a_usage_error_listing_the_known_ones():
     proc = run_cli("check", EXAMPLES / "eligible.json", "--as-of", AS_OF, "--policy-version", "9.9")
     no_traceback(proc)
-    assert proc.returncode == 3
+    assert proc.returncode == 2
     assert "9.9" in proc.stderr
     assert "2004.1" in proc.stderr
     assert proc.stdout == ""

@@ -245,3 +245,11 @@ def test_generated_code_never_contains_policy_text_as_code(tmp_path):
     sneaky = "'); import os; os.system('echo pwned'); ('"
     engine = load(tmp_path, policy_text({"v": json.dumps(sneaky)}))
     assert engine.check(RECORD, AS_OF).outputs["v"] == sneaky
+
+
+def test_a_long_chain_is_not_deep_nesting(tmp_path):
+    chain = " and ".join(["applicant.status == 'student'"] * 80)
+    assert value_of(tmp_path, chain) is True
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse_expression("(" * 60 + "1" + ")" * 60, here)
+    assert "nested too deeply (more than 50 levels)" in caught.value.diagnostic.message

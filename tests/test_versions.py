@@ -170,16 +170,16 @@ def test_policy_version_option_forces_a_version(tmp_path):
 def test_unknown_policy_version_names_the_known_ones(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps(BASE))
-    proc = run_cli("check", path, "--policy-version", "2019.9", "--as-of", "2020-01-01")
-    assert proc.returncode == 3
-    assert "no policy version `2019.9`" in proc.stderr and "2004.1, 2021.1, 2021.2, 2022.1" in proc.stderr
+    proc = run_cli("check", path, "--policy-version", "2021.3", "--as-of", "2020-01-01")
+    assert proc.returncode == 2
+    assert "no policy version `2021.3`; did you mean `2021.2`? (versions: 2004.1, 2021.1, 2021.2, 2022.1)" in proc.stderr
 
 
 def test_as_of_before_the_first_version_is_a_clear_error(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps(BASE))
     proc = run_cli("check", path, "--as-of", "2003-12-31")
-    assert proc.returncode == 3
+    assert proc.returncode == 2
     assert "as-of date 2003-12-31 is before the first policy version (2004.1, effective 2004-06-14)" in proc.stderr
     assert "use --as-of 2004-06-14 or later" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -248,11 +248,25 @@ def test_extends_a_missing_version_suggests_the_close_one(tmp_path):
     assert "did you mean `2004.1`?" in message
 
 
+def test_extends_a_later_version_is_refused(tmp_path):
+    [message] = broken(tmp_path, {"x.yaml": HEADER.format(version="2003.1", day="2003-01-01", extends="2004.1")})
+    assert "version `2003.1` (effective 2003-01-01) extends `2004.1`, which takes effect later (2004-06-14)" in message
+
+
+def test_a_version_without_a_source_cites_none_and_lint_warns(tmp_path):
+    folder = write_versions(tmp_path, {"x.yaml": HEADER.format(version="2030.1", day="2030-01-01", extends="2004.1")
+                                       + "params:\n  application_fee_usd: 200\n"})
+    assert load_policy_set(folder).versions[-1].policy.citation is None
+    proc = run_cli("lint", folder, "--strict")
+    assert proc.returncode == 1
+    assert "warning: version `2030.1` cites no source" in proc.stdout
+
+
 def test_extends_cycle_is_refused(tmp_path):
     messages = broken(tmp_path, {
         "a.yaml": HEADER.format(version="A", day="2030-01-01", extends="B"),
         "b.yaml": HEADER.format(version="B", day="2031-01-01", extends="A")})
-    assert any("versions extend each other in a cycle" in m for m in messages)
+    assert len([m for m in messages if "versions extend each other in a cycle" in m]) == 1  # reported once
 
 
 def test_removing_a_rule_that_does_not_exist_is_refused_with_its_position(tmp_path):

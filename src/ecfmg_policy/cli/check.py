@@ -71,6 +71,8 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
         compiled = policies.select(as_of, policy_version)
     except PolicyError as exc:
         _fail_policy(exc)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         data = load_data(policies, given_data)
     except UsageError as exc:

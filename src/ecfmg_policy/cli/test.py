@@ -118,16 +118,19 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
     failed = [o for o in outcomes if not o.passed]
     uncovered = [k for k in coverage.rule_order if not coverage.reached[k] & {"met", "unmet", "blocked"}]
     short = min_coverage is not None and (coverage.percent() < min_coverage or bool(uncovered))
+    verdict = f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
+    if min_coverage is not None and coverage.percent() < min_coverage:
+        verdict += f"; rule coverage {coverage.percent():.0f}% is below the minimum {min_coverage:.0f}%"
+    if min_coverage is not None and uncovered:
+        verdict += f"; {len(uncovered)} rule version(s) never reached met, unmet or blocked"
     if output_format == "json":
         text = as_json(outcomes, coverage, min_coverage)
     elif output_format == "junit":
         text = as_junit(outcomes, coverage)
     else:
         parts = [f"FAIL {o.case.file}: {o.case.name}\n{failure_text(o)}" for o in failed]
-        parts.append(coverage_table(coverage))
-        verdict = f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
-        if short:
-            verdict += f"; rule coverage {coverage.percent():.0f}% is below the minimum {min_coverage:.0f}%"
+        if outcomes:
+            parts.append(coverage_table(coverage))
         parts.append(verdict)
         text = "\n\n".join(parts)
     if output:
@@ -136,4 +139,6 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
         click.echo(text)
     for message in broken:
         click.echo(message, err=True)
+    if output_format != "text" and (failed or short):
+        click.echo(verdict, err=True)  # machine formats go to files; say why the run failed
     sys.exit(2 if broken else 1 if failed or short else 0)

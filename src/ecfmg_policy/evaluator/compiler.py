@@ -362,12 +362,18 @@ class _Generator:
         if template is None:
             return "None"
         pieces = []
+        self.refs = set()
         for part in template.parts:
             if isinstance(part, str):
                 pieces.append(repr(part))
             else:
+                self.non_null_locals = set()
                 pieces.append(f"display({self.expr(part.tree, frozenset())})")
-        return "(" + " + ".join(pieces) + ")" if pieces else "''"
+        text = " + ".join(pieces) if pieces else "''"
+        deps = self._dependencies(self.refs)
+        if deps:  # a placeholder reading a definition that failed says so, rather than showing none
+            return f"(need(failed, {sorted(deps)!r}) and ({text}))"
+        return f"({text})"
 
     def constant(self, value: Any) -> str:
         if value is None or isinstance(value, (bool, int, float, str)):

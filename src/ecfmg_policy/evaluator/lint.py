@@ -86,6 +86,10 @@ def _warnings(policies: list[m.Policy]) -> Iterator[Diagnostic]:
         if key not in used_definitions:
             yield Diagnostic(f"definition `{d.name}` is never used", position=d.position, severity="warning",
                              code="unused-definition", hint="remove it, or use it in a rule or an output")
+    for policy in policies:
+        if not policy.citation:
+            yield Diagnostic(f"version `{policy.version}` cites no source", source=policy.source, severity="warning",
+                             code="missing-source", hint="add `source:` naming the document this version follows")
     for rule in unsourced.values():
         yield Diagnostic(f"rule `{rule.id}` cites no source", position=rule.position, severity="warning",
                          code="missing-source", hint="add `source:` quoting the passage this rule encodes")

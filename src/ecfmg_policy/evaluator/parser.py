@@ -217,17 +217,25 @@ def parse_expression(text: str, locate: Callable[[int], Position]) -> n.Expressi
     return n.Expression(text, node, locate)
 
 
+_CHAINS = {"or_expr", "and_expr", "binary"}  # left-recursive: `a and b and c` is one level, drawn deep
+MAX_CHAIN_DEPTH = 150  # chains still deepen the tree; this keeps every stage well inside Python's limits
+
+
 def _refuse_deep_nesting(tree, locate) -> None:
     """Measure nesting without recursion, so no input can exhaust the stack."""
-    stack = [(tree, 1)]
+    stack = [(tree, 1, 1)]
     while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            offset = getattr(node.meta, "start_pos", 0) if hasattr(node, "meta") and not node.meta.empty else 0
+        node, depth, total = stack.pop()
+        if depth > MAX_DEPTH or total > MAX_CHAIN_DEPTH:
+            offset = node.meta.start_pos if not node.meta.empty else 0
+            limit = MAX_DEPTH if depth > MAX_DEPTH else MAX_CHAIN_DEPTH
             raise ExpressionSyntaxError(Diagnostic(
-                f"expression is nested too deeply (more than {MAX_DEPTH} levels)", position=locate(offset),
+                f"expression is nested too deeply (more than {limit} levels)", position=locate(offset),
                 code="syntax", hint="split it into named definitions"))
-        stack.extend((child, depth + 1) for child in getattr(node, "children", ()) if hasattr(child, "children"))
+        for index, child in enumerate(getattr(node, "children", ())):
+            if hasattr(child, "children"):
+                chained = index == 0 and node.data in _CHAINS and child.data == node.data
+                stack.append((child, depth if chained else depth + 1, total + 1))
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, locate) -> Diagnostic:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from ecfmg_policy.errors import Diagnostic, PolicyError
+from ecfmg_policy.errors import Diagnostic, PolicyError, UsageError, did_you_mean
 from ecfmg_policy.evaluator.checker import check_policy
 from ecfmg_policy.evaluator.compiler import CompiledPolicy, compile_policy
 from ecfmg_policy.evaluator.loader import load_policy_file
@@ -43,8 +43,8 @@ class PolicySet:
                     compiled.run  # generate its code now, inside the caller's handling of PolicyError
                     return compiled
             known = ", ".join(c.policy.version for c in self.versions)
-            raise PolicyError(Diagnostic(f"no policy version `{version}`", source=self.versions[0].policy.source,
-                                         hint=f"versions: {known}", code="version"))
+            hint = did_you_mean(version, [c.policy.version for c in self.versions]) or f"versions: {known}"
+            raise UsageError(f"no policy version `{version}`; {hint} (versions: {known})")
         chosen = None
         for compiled in self.versions:
             if compiled.policy.effective_from <= as_of:
@@ -53,11 +53,9 @@ class PolicySet:
             chosen.run  # generate its code now, inside the caller's handling of PolicyError
         if chosen is None:
             first = self.versions[0].policy
-            raise PolicyError(Diagnostic(
-                f"as-of date {as_of.isoformat()} is before the first policy version "
-                f"({first.version}, effective {first.effective_from.isoformat()})",
-                source=first.source, code="as-of",
-                hint=f"use --as-of {first.effective_from.isoformat()} or later"))
+            raise UsageError(f"as-of date {as_of.isoformat()} is before the first policy version "
+                             f"({first.version}, effective {first.effective_from.isoformat()}); "
+                             f"use --as-of {first.effective_from.isoformat()} or later")
         return chosen
 
 

@@ -66,6 +66,9 @@ def describe_error(error) -> str:
         return f"`{error.instance}` is not a valid {error.validator_value} (expected a real date as YYYY-MM-DD)"
     if kind == "enum":
         return f"`{error.instance}` is not allowed; expected one of {', '.join(map(str, error.validator_value))}"
+    if kind == "oneOf" and all(set(sub) == {"required"} for sub in error.validator_value):
+        names = " or ".join(f"`{sub['required'][0]}`" for sub in error.validator_value)
+        return f"needs exactly one of {names}"
     if kind == "pattern":
         return f"`{error.instance}` does not have the expected form ({error.validator_value})"
     return error.message

@@ -44,6 +44,7 @@ def resolve_versions_leniently(files: list[m.PolicyFile], complete: bool) -> tup
         else:
             by_version[file.own.version] = file
     resolved: dict[str, m.Policy] = {}
+    reported_cycles: set[frozenset] = set()
 
     def resolve(file: m.PolicyFile, chain: tuple[str, ...]) -> m.Policy | None:
         version = file.own.version
@@ -53,10 +54,13 @@ def resolve_versions_leniently(files: list[m.PolicyFile], complete: bool) -> tup
             resolved[version] = file.own
             return file.own
         if file.extends in chain + (version,):
-            cycle = " -> ".join(f"`{v}`" for v in chain + (version, file.extends))
-            problems.append(Diagnostic(f"versions extend each other in a cycle: {cycle}",
-                                       position=file.extends_position, code="version-timeline",
-                                       hint="a version extends one earlier version"))
+            members = (chain + (version,))[(chain + (version,)).index(file.extends):]
+            if frozenset(members) not in reported_cycles:
+                reported_cycles.add(frozenset(members))
+                cycle = " -> ".join(f"`{v}`" for v in members + (file.extends,))
+                problems.append(Diagnostic(f"versions extend each other in a cycle: {cycle}",
+                                           position=file.extends_position, code="version-timeline",
+                                           hint="a version extends one earlier version"))
             return None
         parent_file = by_version.get(file.extends)
         if parent_file is None and not complete:
@@ -66,6 +70,13 @@ def resolve_versions_leniently(files: list[m.PolicyFile], complete: bool) -> tup
                                        position=file.extends_position, code="version-timeline",
                                        hint=did_you_mean(file.extends, set(by_version) - {version})
                                        or "versions: " + ", ".join(sorted(by_version))))
+            return None
+        if parent_file.own.effective_from > file.own.effective_from:  # same day: the timeline check says so
+            problems.append(Diagnostic(
+                f"version `{version}` (effective {file.own.effective_from.isoformat()}) extends `{file.extends}`, "
+                f"which takes effect later ({parent_file.own.effective_from.isoformat()})",
+                position=file.extends_position, code="version-timeline",
+                hint="a version extends one that took effect before it"))
             return None
         parent = resolve(parent_file, chain + (version,))
         if parent is None:
@@ -113,7 +124,7 @@ def _merge(parent: m.Policy, file: m.PolicyFile, problems: list[Diagnostic]) -> 
     return replace(
         own,
         title=own.title if "title" in declared else parent.title,
-        citation=own.citation if "source" in declared else parent.citation,
+        citation=own.citation,  # each version cites its own source (lint warns when one does not)
         data=_merge_named(parent.data, own.data, removed=set(), key=lambda d: d[0]),
         params=_merge_named(parent.params, own.params, removed["params"], key=lambda p: p.name),
         scope=own.scope if "scope" in declared else parent.scope,

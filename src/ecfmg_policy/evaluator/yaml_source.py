@@ -24,6 +24,7 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BLOCK_STYLES = ("|", ">")
 MAX_YAML_DEPTH = 64
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_SCALAR_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +176,17 @@ class _Builder:
             return self.build_map(node, depth)
         if isinstance(node, yaml.SequenceNode):
             return YSeq([self.build(item, depth + 1) for item in node.value], self.pos(node))
+        if node.tag not in _SCALAR_TAGS:
+            raise InputError(Diagnostic(f"YAML tag `{node.tag}` is not allowed", position=self.pos(node),
+                                        code="yaml-tag", hint="write a plain value: text, a number, true/false, a date"))
         try:
             value = self.loader.construct_object(node, deep=True)
         except ValueError as exc:  # PyYAML reads 2000-02-30 as a date and fails on it
             raise InputError(Diagnostic(f"`{node.value}` is not a real date ({exc})", position=self.pos(node),
                                         code="yaml-value", hint="write a date that exists, as YYYY-MM-DD")) from None
+        if isinstance(value, datetime.datetime):
+            raise InputError(Diagnostic(f"`{node.value}` has a time of day; dates here are days", code="yaml-value",
+                                        position=self.pos(node), hint="write the date alone, as YYYY-MM-DD"))
         text = ScalarText(self.source, self.text, node.start_mark.index, node.end_mark.index, node.style)
         return YScalar(value, self.pos(node), text)
 

@@ -66,10 +66,17 @@ class _Checker:
     def run(self) -> tuple[str, ...]:
         self._check_definition_names()
         order = self._order_definitions()
+        self._infer_everything(order, {})
+        if not self.problems:
+            self._type_parameters_from_calls(order)
+        return order
+
+    def _infer_everything(self, order: tuple[str, ...], parameter_types: dict[str, tuple]) -> None:
+        """Type every expression of the policy (definitions first, in dependency order)."""
         for name in order:
             d = self.definitions[name]
-            scope = {p: t.ANY for p in d.params}
-            self.types[name] = self.infer(d.body, d.body.tree, scope)
+            kinds = parameter_types.get(name, (t.ANY,) * len(d.params))
+            self.types[name] = self.infer(d.body, d.body.tree, dict(zip(d.params, kinds)))
         p = self.policy
         if p.scope is not None:
             self._condition(p.scope, "scope")
@@ -81,40 +88,33 @@ class _Checker:
             for template in (rule.message, rule.blocked_message):
                 for expression in template.expressions() if template else ():
                     self.infer(expression, expression.tree, {})
-        self.roots["decision"] = t.Prim("string", DECISIONS)
+        self.roots["decision"] = t.Prim("string", DECISIONS)  # outputs alone may read the decision
         for output in p.outputs:
             self.infer(output.value, output.value.tree, {})
-        if not self.problems:
-            self._type_parameters_from_calls(order)
-        return order
+        del self.roots["decision"]
 
     def _type_parameters_from_calls(self, order: tuple[str, ...]) -> None:
         """Give a definition's parameters the type every call passes them (for the compiler's fast paths).
 
         Parameters are untyped when written; once every call site is known, a
-        parameter that always receives dates is typed as a date and its body is
-        inferred again.  Calls inside those bodies may then type further
-        parameters, so this repeats until nothing changes.  Errors were already
-        reported with the parameters untyped, so none are added here.
+        parameter that always receives dates is typed as a date, and the whole
+        policy is typed again, so that what the definition returns is known at
+        its callers too.  That may type further parameters, so this repeats
+        until nothing changes.  Errors were already reported with the
+        parameters untyped, so none are added here.
         """
         functions = [name for name in order if self.definitions[name].params]
         settled: dict[str, tuple] = {}
-        for _ in range(len(functions) + 1):
-            changed = False
-            for name in functions:
-                d = self.definitions[name]
-                kinds = tuple(_common_base(calls[i] for calls in self.call_types.get(name, {}).values())
-                              for i in range(len(d.params)))
-                if settled.get(name) == kinds:
-                    continue
-                settled[name] = kinds
-                changed = True
-                saved = self.problems
-                self.problems = []
-                self.types[name] = self.infer(d.body, d.body.tree, dict(zip(d.params, kinds)))
-                self.problems = saved
-            if not changed:
+        for _ in range(len(functions) + 2):
+            kinds = {name: tuple(_common_base(call[i] for call in self.call_types.get(name, {}).values())
+                                 for i in range(len(self.definitions[name].params)))
+                     for name in functions}
+            if kinds == settled:
                 break
+            settled = kinds
+            saved, self.problems = self.problems, []
+            self._infer_everything(order, kinds)
+            self.problems = saved
 
     def _condition(self, expression: n.Expression, label: str) -> None:
         kind = self.infer(expression, expression.tree, {})

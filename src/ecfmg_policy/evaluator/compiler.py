@@ -512,6 +512,8 @@ class _Generator:
                         and isinstance(literal.value, str)):
                     return self._field(target, literal.value, local)  # obj["name"] is obj.name
                 if isinstance(self.types.get(id(target)), t.MapOf):
+                    if self.non_null(target, local):
+                        return f"{e(target, local)}.get({e(key, local)})"
                     return f"({e(target, local)} or EMPTY).get({e(key, local)})"
                 return f"index({e(target, local)}, {e(key, local)})"
             case n.ListExpr(items=items):
@@ -547,10 +549,8 @@ class _Generator:
                 test = f"contains({e(right, local)}, {e(left, local)})"
                 return test if op == "in" else f"(not {test})"
             case n.Compare(op=op, left=left, right=right):
-                guards = self._ordered_guards(left, right, local)
-                if guards is not None:
-                    return "(" + "".join(f"{g} is not None and " for g in guards) + \
-                        f"{e(left, local)} {op} {e(right, local)})"
+                if self._same_orderable_type(left, right):
+                    return self._plain_ordering(op, left, right, local)
                 return f"{_COMPARE[op]}({e(left, local)}, {e(right, local)})"
             case n.BoolOp(op=op, left=left, right=right):
                 return f"({self._boolean(left, local)} {op} {self._boolean(right, local)})"
@@ -558,20 +558,28 @@ class _Generator:
                 return f"({e(a, local)} if {self._boolean(c, local)} else {e(b, local)})"
         raise AssertionError(f"no code for {type(node).__name__}")
 
-    def _ordered_guards(self, left: n.Node, right: n.Node, local) -> list[str] | None:
-        """When Python's own ``<`` is exact: both sides of one orderable type, each either never
-        null or a plain name that can be tested for null first.  Returns those tests' names."""
+    def _same_orderable_type(self, left: n.Node, right: n.Node) -> bool:
+        """Both sides of one type that Python orders exactly as the language does."""
         kinds = {t.base(self.types.get(id(left), t.ANY)), t.base(self.types.get(id(right), t.ANY))}
-        if len(kinds) != 1 or not kinds <= {"number", "date", "string"}:
-            return None
-        guards = []
+        return len(kinds) == 1 and kinds <= {"number", "date", "string"}
+
+    def _plain_ordering(self, op: str, left: n.Node, right: n.Node, local) -> str:
+        """``left op right`` with Python's operator; a side that may be null is tested first
+        (by name, or bound to a temporary), since an ordering with null is false."""
+        tests, operands = [], []
         for side in (left, right):
+            code = self.expr(side, local)
             if self.non_null(side, local):
-                continue
-            if not isinstance(side, n.Name):
-                return None
-            guards.append(self.expr(side, local))
-        return guards
+                operands.append(code)
+            elif isinstance(side, n.Name):
+                tests.append(f"{code} is not None")
+                operands.append(code)
+            else:
+                self.temporaries += 1
+                temp = f"t_{self.temporaries}"
+                tests.append(f"({temp} := {code}) is not None")
+                operands.append(temp)
+        return "(" + "".join(f"{test} and " for test in tests) + f"{operands[0]} {op} {operands[1]})"
 
     def _date_plus_duration(self, left: n.Node, right: n.Node) -> bool:
         return self.types.get(id(left)) == t.DATE and self.types.get(id(right)) == t.DURATION

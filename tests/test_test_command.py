@@ -141,6 +141,7 @@ def test_a_broken_case_file_is_reported_with_its_position(policy):
     assert proc.returncode == 2
     assert f"{case}:5:3: error: unknown key `decison`" in proc.stderr
     assert "did you mean `decision`?" in proc.stderr
+    assert proc.stdout == ""  # no "0 passed, 0 failed" when nothing could run
     assert "Traceback" not in proc.stderr
 
 
@@ -151,3 +152,10 @@ def test_a_case_against_a_broken_policy_exits_3(policy):
     proc = run_cli("test", policy)
     assert proc.returncode == 3
     assert "unknown name `listd`" in proc.stderr and "did you mean `listed`?" in proc.stderr
+
+
+def test_a_case_needs_a_record(policy):
+    case = write_case(policy, "norecord.yaml", 'name: x\nas_of: "2020-06-01"\nexpect: {decision: eligible}\n')
+    proc = run_cli("test", case)
+    assert proc.returncode == 2
+    assert f"{case}:1:1: error: needs exactly one of `record` or `record_file`" in proc.stderr

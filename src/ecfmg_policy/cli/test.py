@@ -135,7 +135,7 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
         text = "\n\n".join(parts)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
-    else:
+    elif outcomes or not broken:
         click.echo(text)
     for message in broken:
         click.echo(message, err=True)

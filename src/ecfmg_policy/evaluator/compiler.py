@@ -26,14 +26,11 @@ from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
-from ecfmg_policy.evaluator.model import Template
-from ecfmg_policy.evaluator.nullness import NullFacts, same_base
+from ecfmg_policy.evaluator.pycode import ExpressionCode, has_loop
 from ecfmg_policy.evaluator.values import display
 
 MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = "met", "unmet", "blocked", "not_applicable", "error"
 
-_COMPARE = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
-_ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 
 
 @dataclass(frozen=True)
@@ -85,22 +82,6 @@ def _generate(checked: CheckedPolicy) -> tuple[Callable[..., tuple], str]:
     return namespace["evaluate"], code
 
 
-def _always_bool(node: n.Node, definitions: dict | None = None) -> bool:
-    """Nodes whose generated code yields True or False and nothing else."""
-    match node:
-        case n.Compare() | n.Unary(op="not"):
-            return True
-        case n.Literal(value=bool()):
-            return True
-        case n.BoolOp(left=left, right=right):
-            return _always_bool(left, definitions) and _always_bool(right, definitions)
-        case n.Call(function=name) if definitions and name in definitions:
-            return _always_bool(definitions[name].body.tree)  # one level: definitions are acyclic anyway
-        case n.Call(function="all" | "any" | "none"):
-            return True
-    return False
-
-
 def _names_in(node: n.Node, definitions: dict) -> set[str]:
     """Definitions an expression names directly."""
     found = set()
@@ -115,13 +96,6 @@ def _names_in(node: n.Node, definitions: dict) -> set[str]:
     return found
 
 
-def _has_loop(node: n.Node) -> bool:
-    """Whether evaluating ``node`` walks a list (worth remembering the result)."""
-    if isinstance(node, (n.ListComprehension, n.ObjectComprehension)):
-        return True
-    return any(_has_loop(child) for child in n.children(node))
-
-
 def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
@@ -132,7 +106,7 @@ def _runtime_namespace() -> dict[str, Any]:
     return names
 
 
-class _Generator(NullFacts):
+class _Generator(ExpressionCode):
     def __init__(self, checked: CheckedPolicy):
         self.checked = checked
         self.policy = checked.policy
@@ -233,7 +207,7 @@ class _Generator(NullFacts):
             self.non_null_locals = set()  # parameters may be null
             body = self.expr(d.body.tree, frozenset(d.params))
             emit = self.lines.append
-            if not _has_loop(d.body.tree):
+            if not has_loop(d.body.tree):
                 emit(f"    def f_{d.name}({args}):")
                 emit(f"        return {body}")
                 return
@@ -331,229 +305,6 @@ class _Generator(NullFacts):
         if not deps:
             return code
         return f"((not failed or need(failed, {sorted(deps)!r})) and {code})"
-
-    # --- expressions ---------------------------------------------------------------------------
-
-    def expression(self, expression: n.Expression) -> tuple[str, set[str]]:
-        self.refs = set()
-        self.non_null_locals = set()
-        code = self.expr(expression.tree, frozenset())
-        return code, self._dependencies(self.refs)
-
-    def condition(self, expression: n.Expression, deps: set[str]) -> str:
-        code, found = self.expression(expression)
-        deps |= found
-        return self._as_condition(expression.tree, code)
-
-    def _as_condition(self, node: n.Node, code: str) -> str:
-        """Python truth for a policy condition: null is false, anything but a boolean is an error."""
-        if _always_bool(node, self.definitions):
-            return code
-        if self.types.get(id(node)) == t.BOOLEAN:
-            return f"({code} is True)"
-        return f"truth({code})"
-
-    def template(self, template: Template | None) -> str:
-        if template is None:
-            return "None"
-        pieces = []
-        self.refs = set()
-        for part in template.parts:
-            if isinstance(part, str):
-                pieces.append(repr(part))
-            else:
-                self.non_null_locals = set()
-                pieces.append(f"display({self.expr(part.tree, frozenset())})")
-        text = " + ".join(pieces) if pieces else "''"
-        deps = self._dependencies(self.refs)
-        if deps:  # a placeholder reading a definition that failed says so, rather than showing none
-            return f"(need(failed, {sorted(deps)!r}) and ({text}))"
-        return f"({text})"
-
-    def constant(self, value: Any) -> str:
-        if value is None or isinstance(value, (bool, int, float, str)):
-            return repr(value)
-        name = f"K{len(self.constants)}"
-        self.constants[name] = value
-        return name
-
-    def expr(self, node: n.Node, local: frozenset[str]) -> str:
-        e = self.expr
-        match node:
-            case n.Literal(value=value):
-                return self.constant(value)
-            case n.Name(name=name):
-                if name in local:
-                    return self.substitutions.get(name, f"l_{name}")
-                if name in self.definitions:
-                    self.refs.add(name)
-                    return f"d_{name}"
-                return name  # a root: applicant, data, as_of, decision (checked)
-            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
-                return f"P_{name}"
-            case n.Attribute(target=target, name=name):
-                return self._field(target, name, local)
-            case n.Index(target=target, key=key):
-                literal = self.substituted_nodes.get(key.name) if isinstance(key, n.Name) and key.name in local else key
-                if (isinstance(self.types.get(id(target)), t.Obj) and isinstance(literal, n.Literal)
-                        and isinstance(literal.value, str)):
-                    return self._field(target, literal.value, local)  # obj["name"] is obj.name
-                if isinstance(self.types.get(id(target)), t.MapOf):
-                    if self.non_null(target, local):
-                        return f"{e(target, local)}.get({e(key, local)})"
-                    return f"({e(target, local)} or EMPTY).get({e(key, local)})"
-                return f"index({e(target, local)}, {e(key, local)})"
-            case n.ListExpr(items=items):
-                return "[" + ", ".join(e(i, local) for i in items) + "]"
-            case n.ObjectExpr(keys=keys, values=values):
-                self._note_object_fields(node, local)
-                return "{" + ", ".join(f"{e(k, local)}: {e(v, local)}" for k, v in zip(keys, values)) + "}"
-            case n.ListComprehension(element=element, loop=loop):
-                head, inner = self._loop(loop, local)
-                return f"[{e(element, inner)} {head}]"
-            case n.ObjectComprehension(key=key, value=value, loop=loop):
-                head, inner = self._loop(loop, local)
-                return f"{{{e(key, inner)}: {e(value, inner)} {head}}}"
-            case n.Call():
-                return self._call(node, local)
-            case n.Unary(op="not", operand=operand):
-                return f"(not {self._boolean(operand, local)})"
-            case n.Unary(op="-", operand=operand):
-                return f"neg({e(operand, local)})"
-            case n.Binary(op="+" | "-" | "*" as op, left=left, right=right) if self._plain_numbers(left, right, local):
-                return f"({e(left, local)} {op} {e(right, local)})"
-            case n.Binary(op="+", left=left, right=right) if self._date_plus_duration(left, right):
-                return f"plus_duration({e(left, local)}, {e(right, local)})"
-            case n.Binary(op=op, left=left, right=right):
-                return f"{_ARITHMETIC[op]}({e(left, local)}, {e(right, local)})"
-            case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)):
-                return f"({e(left, local)} {'is' if op == '==' else 'is not'} None)"
-            case n.Compare(op="==" | "!=" as op, left=left, right=right):
-                return f"({e(left, local)} {op} {e(right, local)})"
-            case n.Compare(op="in" | "not in" as op, left=left, right=right):
-                if isinstance(self.types.get(id(right)), t.ListOf) and self.non_null(right, local):
-                    return f"({e(left, local)} {op} {e(right, local)})"
-                test = f"contains({e(right, local)}, {e(left, local)})"
-                return test if op == "in" else f"(not {test})"
-            case n.Compare(op=op, left=left, right=right):
-                if self._same_orderable_type(left, right):
-                    return self._plain_ordering(op, left, right, local)
-                return f"{_COMPARE[op]}({e(left, local)}, {e(right, local)})"
-            case n.BoolOp(op=op, left=left, right=right):
-                return f"({self._boolean(left, local)} {op} {self._boolean(right, local)})"
-            case n.IfExpr(condition=c, then=a, otherwise=b):
-                return f"({e(a, local)} if {self._boolean(c, local)} else {e(b, local)})"
-        raise AssertionError(f"no code for {type(node).__name__}")
-
-    def _plain_ordering(self, op: str, left: n.Node, right: n.Node, local) -> str:
-        """``left op right`` with Python's operator; a side that may be null is tested first
-        (by name, or bound to a temporary), since an ordering with null is false."""
-        tests, operands = [], []
-        for side in (left, right):
-            code = self.expr(side, local)
-            if self.non_null(side, local):
-                operands.append(code)
-            elif isinstance(side, n.Name):
-                tests.append(f"{code} is not None")
-                operands.append(code)
-            else:
-                self.temporaries += 1
-                temp = f"t_{self.temporaries}"
-                tests.append(f"({temp} := {code}) is not None")
-                operands.append(temp)
-        return "(" + "".join(f"{test} and " for test in tests) + f"{operands[0]} {op} {operands[1]})"
-
-    def _date_plus_duration(self, left: n.Node, right: n.Node) -> bool:
-        return self.types.get(id(left)) == t.DATE and self.types.get(id(right)) == t.DURATION
-
-    def _plain_numbers(self, left: n.Node, right: n.Node, local) -> bool:
-        return all(self.types.get(id(x)) == t.NUMBER and self.non_null(x, local) for x in (left, right))
-
-    def _boolean(self, node: n.Node, local) -> str:
-        return self._as_condition(node, self.expr(node, local))
-
-    def _loop(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
-        """The ``for … in … if …`` of a comprehension; the caller compiles its body in ``inner``."""
-        iterable, inner = self._loop_parts(loop, local)
-        head = f"for l_{loop.var} in {iterable}"
-        if loop.condition is not None:
-            head += f" if {self._boolean(loop.condition, inner)}"
-        return head, inner
-
-    def _loop_parts(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
-        """What a loop walks (null walks as empty), and the names visible inside it."""
-        iterable = self.expr(loop.iterable, local)
-        if not isinstance(self.types.get(id(loop.iterable)), t.ListOf):
-            iterable = f"items({iterable})"
-        elif not self.non_null(loop.iterable, local):
-            iterable = f"({iterable} or ())"
-        if self.items_non_null(loop.iterable, local):
-            self.non_null_locals.add(loop.var)
-        else:
-            self.non_null_locals.discard(loop.var)
-        return iterable, local | {loop.var}
-
-    def _call(self, node: n.Call, local) -> str:
-        args = [self.expr(a, local) for a in node.args]
-        if node.generator is not None:
-            args = [self.expr(node.generator, local)]
-        if node.function in self.definitions:
-            self.refs.add(node.function)
-            inlined = self._inline(node, args, local)
-            return inlined if inlined is not None else f"f_{node.function}({', '.join(args)})"
-        if node.function == "count" and isinstance(self.types.get(id(node.args[0] if node.args else node.generator)), t.ListOf):
-            return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
-        if (node.function == "join" and len(node.args) == 2 and isinstance(node.args[0], n.ListExpr)
-                and isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str)
-                and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)):
-            return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
-        if node.function == "coalesce" and len(args) == 2 and node.generator is None:
-            self.temporaries += 1  # a name of its own, so nested coalesces cannot clash
-            temp = f"t_{self.temporaries}"
-            return f"({temp} if ({temp} := {args[0]}) is not None else {args[1]})"
-        gen = node.generator
-        if gen is not None and node.function in ("any", "all", "none") and _always_bool(gen.element, self.definitions):
-            inner = args[0][1:-1]  # the comprehension without its brackets: a generator, which stops early
-            return f"any({inner})" if node.function == "any" else f"all({inner})" if node.function == "all" \
-                else f"(not any({inner}))"
-        if gen is not None and node.function in ("min", "max") and self._element_non_null(gen, local):
-            return f"{node.function}({args[0]}, default=None)"
-        single = node.generator if node.generator is not None else node.args[0] if len(node.args) == 1 else None
-        if node.function in ("min", "max") and single is not None and self._orderable_list(single):
-            # a list of dates (or numbers, or strings) that may hold nulls: skip them, in C
-            listed = args[0] if self.non_null(single, local) else f"({args[0]} or ())"
-            return f"{node.function}(filter(PRESENT, {listed}), default=None)"
-        if (node.function in ("min", "max") and len(node.args) > 1 and same_base(self.types, node.args)
-                and all(self.non_null(a, local) for a in node.args)):
-            return f"{node.function}({', '.join(args)})"
-        return f"fn_{node.function}({', '.join(args)})"
-
-    def _field(self, target: n.Node, name: str, local) -> str:
-        """``target.name``: a subscript where the field is always there, else a null-safe read."""
-        kind = self.types.get(id(target))
-        code = self.expr(target, local)
-        if isinstance(kind, (t.Obj, t.MapOf)):
-            if not self.non_null(target, local):
-                return f"({code} or EMPTY).get({name!r})"
-            if isinstance(kind, t.Obj) and (name in kind.required or name in kind.present):
-                return f"{code}[{name!r}]"
-            return f"{code}.get({name!r})"
-        return f"get({code}, {name!r})"
-
-    def _inline(self, node: n.Call, args: list[str], local) -> str | None:
-        """The body of a small definition in place of a call to it, when every argument is a
-        plain name or value (so nothing is computed twice).  Saves a Python call per use."""
-        d = self.definitions[node.function]
-        if _has_loop(d.body.tree) or not all(isinstance(a, (n.Name, n.Literal)) for a in node.args):
-            return None
-        saved_subst, saved_nn, saved_nodes = self.substitutions, set(self.non_null_locals), self.substituted_nodes
-        self.substitutions = dict(zip(d.params, args))
-        self.substituted_nodes = dict(zip(d.params, node.args))
-        self.non_null_locals = {p for p, a in zip(d.params, node.args) if self.non_null(a, local)}
-        try:
-            return "(" + self.expr(d.body.tree, frozenset(d.params)) + ")"
-        finally:
-            self.substitutions, self.non_null_locals, self.substituted_nodes = saved_subst, saved_nn, saved_nodes
 
     # --- dependencies -----------------------------------------------------------------------
 

@@ -9,41 +9,12 @@ from pathlib import Path
 import click
 
 from ecfmg_policy.cli import report
+from ecfmg_policy.cli.common import DateParam, fail_policy, parse_data
 from ecfmg_policy.api import load_data
 from ecfmg_policy.errors import InputError, PolicyError, UsageError
 from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
 from ecfmg_policy.evaluator.policyset import bundled_policies, load_policy_set
 from ecfmg_policy.evaluator.records import iter_records
-
-
-class DateParam(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, datetime.date):
-            return value
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"`{value}` is not a real date; write it as YYYY-MM-DD", param, ctx)
-
-
-def _parse_data(values: tuple[str, ...]) -> dict[str, Path]:
-    paths = {}
-    for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise click.BadParameter(f"`{value}`: expected NAME=PATH, e.g. world_directory=schools.json",
-                                     param_hint="--data")
-        paths[name] = Path(path)
-    return paths
-
-
-def _fail_policy(error: PolicyError) -> None:
-    for diagnostic in error.diagnostics:
-        click.echo(diagnostic.render(), err=True)
-    click.echo(f"ecfmg-policy: the policy cannot be used ({len(error.diagnostics)} problem(s))", err=True)
-    sys.exit(report.EXIT_POLICY)
 
 
 @click.command()
@@ -65,12 +36,12 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
     or ineligible; 2 bad usage, an invalid record or unreadable input; 3 a broken policy.
     """
     as_of = as_of or datetime.date.today()
-    given_data = _parse_data(data_args)
+    given_data = parse_data(data_args)
     try:
         policies = load_policy_set(policy_path or bundled_policies())
         compiled = policies.select(as_of, policy_version)
     except PolicyError as exc:
-        _fail_policy(exc)
+        fail_policy(exc)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     try:

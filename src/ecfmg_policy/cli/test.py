@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ecfmg_policy.cli.check import _fail_policy, _parse_data
+from ecfmg_policy.cli.common import fail_policy, parse_data
 from ecfmg_policy.cli.lint import default_policy_paths
 from ecfmg_policy.errors import InputError, PolicyError, UsageError
 from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, case_files, load_case
@@ -102,7 +102,7 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
     files = case_files(list(paths) or default_policy_paths())
     if not files:
         raise click.UsageError("no test cases found (YAML files in a tests/ folder)")
-    runner = Runner(policy_path, _parse_data(data_args))
+    runner = Runner(policy_path, parse_data(data_args))
     outcomes: list[CaseResult] = []
     broken: list[str] = []
     for file in files:
@@ -111,7 +111,7 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
         except InputError as exc:
             broken.append(exc.diagnostic.render())
         except PolicyError as exc:
-            _fail_policy(exc)
+            fail_policy(exc)
         except UsageError as exc:
             raise click.UsageError(str(exc)) from None
     coverage = runner.coverage

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from ecfmg_policy.cli.report import EXIT_POLICY
+from ecfmg_policy.cli.common import fail_policy
 from ecfmg_policy.errors import PolicyError
 from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, load_policy_set
 from ecfmg_policy.evaluator.values import display, to_json_value
@@ -74,9 +73,7 @@ def versions(policy_path, output_format) -> None:
     try:
         policies = load_policy_set(policy_path or bundled_policies())
     except PolicyError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(diagnostic.render(), err=True)
-        sys.exit(EXIT_POLICY)
+        fail_policy(exc)
     entries = timeline(policies)
     name = policies.versions[0].policy.name
     if output_format == "json":

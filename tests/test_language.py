@@ -253,3 +253,29 @@ def test_a_long_chain_is_not_deep_nesting(tmp_path):
     with pytest.raises(ExpressionSyntaxError) as caught:
         parse_expression("not " * 60 + "true", here)
     assert "nested too deeply (more than 50 levels)" in caught.value.diagnostic.message
+
+
+# --- the compiler's fast paths keep the language's meaning (found in review) -------------------
+
+
+@pytest.mark.parametrize("expression, definitions, expected", [
+    ("count(x for x in coalesce(applicant.exams, []))", {}, 2),  # no `:=` inside a loop's list
+    # a loop variable reused by an inner loop keeps its own nullness
+    ("count(x for x in dates if count([x for x in [1, 2]]) > 0 and x > 2000-01-01)",
+     {"dates": "[if a.result == 'pass' then a.date else null for a in applicant.exams]"}, 1),
+    ("[x + 1 for x in cfg.xs]", {"cfg": "{xs: [null, 1]}"}, [None, 2]),
+    ("min(x for x in cfg.xs)", {"cfg": "{xs: [null, 3, 1]}"}, 1),
+    ("[f(1), f(true)]", {"f(p)": "[p for x in [1]]"}, [[1], [True]]),
+    ("(if applicant.status == 'student' then true else 1) == 1", {}, False),
+    ("[1, 2] == [true, 2]", {}, False),
+    ("(if applicant.status == 'student' then true else 1) in [1, 2]", {}, False),
+    ("1 in [1, 2]", {}, True),
+])
+def test_fast_paths_keep_the_meaning(tmp_path, expression, definitions, expected):
+    assert value_of(tmp_path, expression, definitions) == expected
+
+
+def test_min_of_values_that_cannot_be_compared_says_so(tmp_path):
+    engine = load(tmp_path, policy_text({"v": "min((if x.exam == 'USMLE_STEP1' then 1 else 'a') for x in applicant.exams)"}))
+    result = engine.check(RECORD, AS_OF)
+    assert result.errors == (("outputs.v", "min() of values that cannot be compared: number, string"),)

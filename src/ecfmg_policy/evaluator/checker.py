@@ -11,7 +11,7 @@ definitions are computed (dependencies first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ecfmg_policy.errors import Diagnostic, PolicyError, did_you_mean
 from ecfmg_policy.evaluator import model as m
@@ -34,6 +34,7 @@ class CheckedPolicy:
     policy: m.Policy
     definition_order: tuple[str, ...]
     node_types: dict[int, t.Type]  # id(node) -> inferred type, for the compiler's fast paths
+    parameter_types: dict[str, tuple] = field(default_factory=dict)  # definition -> its parameters' types
 
 
 def check_policy(policy: m.Policy) -> CheckedPolicy:
@@ -41,7 +42,7 @@ def check_policy(policy: m.Policy) -> CheckedPolicy:
     order = checker.run()
     if checker.problems:
         raise PolicyError(checker.problems)
-    return CheckedPolicy(policy, order, checker.node_types)
+    return CheckedPolicy(policy, order, checker.node_types, checker.parameter_types)
 
 
 class _Checker:
@@ -51,6 +52,7 @@ class _Checker:
         self.definitions = {d.name: d for d in policy.definitions}
         self.types: dict[str, t.Type] = {}
         self.node_types: dict[int, t.Type] = {}
+        self.parameter_types: dict[str, tuple] = {}
         self.params = {p.name: p for p in policy.params}
         self.call_types: dict[str, dict[int, tuple[t.Type, ...]]] = {}
         data_fields = tuple((name, static_type(kind)) for name, kind in policy.data)
@@ -111,7 +113,7 @@ class _Checker:
                      for name in functions}
             if kinds == settled:
                 break
-            settled = kinds
+            settled = self.parameter_types = kinds
             saved, self.problems = self.problems, []
             self._infer_everything(order, kinds)
             self.problems = saved

@@ -97,7 +97,7 @@ def _names_in(node: n.Node, definitions: dict) -> set[str]:
 
 
 def _runtime_namespace() -> dict[str, Any]:
-    names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains",
+    names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains", "eq",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
     names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration)
@@ -119,7 +119,8 @@ class _Generator(ExpressionCode):
         self.substitutions: dict[str, str] = {}  # parameters of a definition being inlined -> argument code
         self.substituted_nodes: dict[str, n.Node] = {}  # the arguments themselves, by parameter
         self.object_fields_non_null: dict[t.Obj, frozenset[str]] = {}
-        self.temporaries = 0  # parameters of a definition being inlined -> argument code
+        self.temporaries = 0
+        self.no_temporaries = False  # set while writing a comprehension's iterable
         self._deciding: set[str] = set()
         self.refs: set[str] = set()  # definitions named by the expression being compiled
         self._closure = self._definition_closure()
@@ -217,7 +218,12 @@ class _Generator(ExpressionCode):
             emit(f"        return {body}")
             emit(f"    m_{d.name} = {{}}")
             emit(f"    def f_{d.name}({args}):")
-            emit(f"        key = {args if len(d.params) == 1 else '(' + args + ')'}")
+            kinds = self.checked.parameter_types.get(d.name, ())
+            if len(kinds) == len(d.params) and all(k in (t.STRING, t.DATE) for k in kinds):
+                key = args if len(d.params) == 1 else f"({args})"
+            else:  # Python takes 1 and true for one key; the language does not
+                key = "(" + "".join(f"l_{p}, l_{p}.__class__, " for p in d.params) + ")"
+            emit(f"        key = {key}")
             emit("        try:")
             emit(f"            value = m_{d.name}.get(key, MISSING)")
             emit("        except TypeError:  # an argument that cannot be a key (a list): no memory")

@@ -61,9 +61,10 @@ class NullFacts:
                 value = self.params.get(name)
                 return isinstance(value, list) and None not in value
             case n.Attribute():
-                # arrays of a schema-valid record hold no nulls (no schema type admits null);
-                # an absent array is looped over as empty
-                return isinstance(self.types.get(id(node)), t.ListOf)
+                # arrays of a schema-valid record (or reference data) hold no nulls: no schema type
+                # admits null; an absent array is looped over as empty.  Lists inside object
+                # literals may hold anything.
+                return isinstance(self.types.get(id(node)), t.ListOf) and _from_schema_data(node, local)
             case n.Name(name=name) if name not in local and name in self.definitions:
                 return self._definition_answers(name, self.items_non_null)
             case n.Call(function=name) if name in self.definitions:
@@ -128,6 +129,13 @@ class NullFacts:
     def _element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
         with self._loop_scope(comprehension.loop, local) as inner:
             return self.non_null(comprehension.element, inner)
+
+
+def _from_schema_data(node: n.Node, local) -> bool:
+    """Whether a path reads the record or the reference data (values the schemas vouch for)."""
+    while isinstance(node, (n.Attribute, n.Index)):
+        node = node.target
+    return isinstance(node, n.Name) and node.name in ("applicant", "data") and node.name not in local
 
 
 def same_base(types: dict, nodes) -> bool:

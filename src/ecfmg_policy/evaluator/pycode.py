@@ -123,11 +123,17 @@ class ExpressionCode(NullFacts):
                 self._note_object_fields(node, local)
                 return "{" + ", ".join(f"{e(k, local)}: {e(v, local)}" for k, v in zip(keys, values)) + "}"
             case n.ListComprehension(element=element, loop=loop):
+                saved = set(self.non_null_locals)  # the loop variable's facts end with the loop
                 head, inner = self._loop(loop, local)
-                return f"[{e(element, inner)} {head}]"
+                code = f"[{e(element, inner)} {head}]"
+                self.non_null_locals = saved
+                return code
             case n.ObjectComprehension(key=key, value=value, loop=loop):
+                saved = set(self.non_null_locals)
                 head, inner = self._loop(loop, local)
-                return f"{{{e(key, inner)}: {e(value, inner)} {head}}}"
+                code = f"{{{e(key, inner)}: {e(value, inner)} {head}}}"
+                self.non_null_locals = saved
+                return code
             case n.Call():
                 return self._call(node, local)
             case n.Unary(op="not", operand=operand):
@@ -143,14 +149,18 @@ class ExpressionCode(NullFacts):
             case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)):
                 return f"({e(left, local)} {'is' if op == '==' else 'is not'} None)"
             case n.Compare(op="==" | "!=" as op, left=left, right=right):
-                return f"({e(left, local)} {op} {e(right, local)})"
+                if self._plain_equality(left, right):
+                    return f"({e(left, local)} {op} {e(right, local)})"
+                test = f"eq({e(left, local)}, {e(right, local)})"
+                return test if op == "==" else f"(not {test})"
             case n.Compare(op="in" | "not in" as op, left=left, right=right):
-                if isinstance(self.types.get(id(right)), t.ListOf) and self.non_null(right, local):
+                if (isinstance(self.types.get(id(right)), t.ListOf) and self.non_null(right, local)
+                        and t.base(self.types.get(id(left), t.ANY)) in ("string", "date", "null")):
                     return f"({e(left, local)} {op} {e(right, local)})"
                 test = f"contains({e(right, local)}, {e(left, local)})"
                 return test if op == "in" else f"(not {test})"
             case n.Compare(op=op, left=left, right=right):
-                if self._same_orderable_type(left, right):
+                if self._same_orderable_type(left, right) and self._can_guard(left, right, local):
                     return self._plain_ordering(op, left, right, local)
                 return f"{_COMPARE[op]}({e(left, local)}, {e(right, local)})"
             case n.BoolOp(op=op, left=left, right=right):
@@ -158,6 +168,17 @@ class ExpressionCode(NullFacts):
             case n.IfExpr(condition=c, then=a, otherwise=b):
                 return f"({e(a, local)} if {self._boolean(c, local)} else {e(b, local)})"
         raise AssertionError(f"no code for {type(node).__name__}")
+
+    def _plain_equality(self, left: n.Node, right: n.Node) -> bool:
+        """Python's ``==`` is the language's unless a boolean could meet a number (Python says
+        ``1 == True``), directly or inside a list or object.  A string, date or null on either
+        side rules that out; so do two numbers or two booleans."""
+        kinds = {t.base(self.types.get(id(x), t.ANY)) for x in (left, right)}
+        return bool(kinds & {"string", "date", "duration", "null"}) or kinds in ({"number"}, {"boolean"})
+
+    def _can_guard(self, left: n.Node, right: n.Node, local) -> bool:
+        """Every side that may be null can be tested without a temporary, or temporaries are allowed."""
+        return not self.no_temporaries or all(self.non_null(x, local) or isinstance(x, n.Name) for x in (left, right))
 
     def _plain_ordering(self, op: str, left: n.Node, right: n.Node, local) -> str:
         """``left op right`` with Python's operator; a side that may be null is tested first
@@ -196,7 +217,10 @@ class ExpressionCode(NullFacts):
 
     def _loop_parts(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
         """What a loop walks (null walks as empty), and the names visible inside it."""
+        # Python forbids `:=` anywhere in a comprehension's iterable: no temporaries there
+        saved, self.no_temporaries = self.no_temporaries, True
         iterable = self.expr(loop.iterable, local)
+        self.no_temporaries = saved
         if not isinstance(self.types.get(id(loop.iterable)), t.ListOf):
             iterable = f"items({iterable})"
         elif not self.non_null(loop.iterable, local):
@@ -221,7 +245,7 @@ class ExpressionCode(NullFacts):
                 and isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str)
                 and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)):
             return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
-        if node.function == "coalesce" and len(args) == 2 and node.generator is None:
+        if node.function == "coalesce" and len(args) == 2 and node.generator is None and not self.no_temporaries:
             self.temporaries += 1  # a name of its own, so nested coalesces cannot clash
             temp = f"t_{self.temporaries}"
             return f"({temp} if ({temp} := {args[0]}) is not None else {args[1]})"
@@ -230,7 +254,8 @@ class ExpressionCode(NullFacts):
             inner = args[0][1:-1]  # the comprehension without its brackets: a generator, which stops early
             return f"any({inner})" if node.function == "any" else f"all({inner})" if node.function == "all" \
                 else f"(not any({inner}))"
-        if gen is not None and node.function in ("min", "max") and self._element_non_null(gen, local):
+        if (gen is not None and node.function in ("min", "max") and self._orderable_list(gen)
+                and self._element_non_null(gen, local)):
             return f"{node.function}({args[0]}, default=None)"
         single = node.generator if node.generator is not None else node.args[0] if len(node.args) == 1 else None
         if node.function in ("min", "max") and single is not None and self._orderable_list(single):

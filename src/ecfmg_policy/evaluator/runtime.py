@@ -111,10 +111,23 @@ def ge(a, b):
         raise _incomparable(a, b) from None
 
 
+def eq(a, b) -> bool:
+    """Equality of the language: values of different kinds are never equal (Python has ``1 == True``)."""
+    if type(a) is bool or type(b) is bool:
+        return type(a) is type(b) and a == b
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(eq(a[k], b[k]) for k in a)
+    return a == b
+
+
 def contains(container, item) -> bool:
     if container is None:
         return False
-    if isinstance(container, (list, tuple, dict)):
+    if isinstance(container, (list, tuple)):
+        return any(eq(item, x) for x in container)
+    if isinstance(container, dict):
         return item in container
     if isinstance(container, str) and isinstance(item, str):
         return item in container

@@ -173,6 +173,11 @@ class ExpressionCode(NullFacts):
         """Python's ``==`` is the language's unless a boolean could meet a number (Python says
         ``1 == True``), directly or inside a list or object.  A string, date or null on either
         side rules that out; so do two numbers or two booleans."""
+        if any(isinstance(x, n.ListExpr) and not x.items for x in (left, right)):
+            return True  # only an empty list equals []
+        if any(isinstance(k, t.ListOf) and t.base(k.item) in ("string", "date") for k in
+               (self.types.get(id(left)), self.types.get(id(right)))):
+            return True  # a list of strings or dates never holds a boolean
         kinds = {t.base(self.types.get(id(x), t.ANY)) for x in (left, right)}
         return bool(kinds & {"string", "date", "duration", "null"}) or kinds in ({"number"}, {"boolean"})
 

@@ -279,3 +279,14 @@ def test_min_of_values_that_cannot_be_compared_says_so(tmp_path):
     engine = load(tmp_path, policy_text({"v": "min((if x.exam == 'USMLE_STEP1' then 1 else 'a') for x in applicant.exams)"}))
     result = engine.check(RECORD, AS_OF)
     assert result.errors == (("outputs.v", "min() of values that cannot be compared: number, string"),)
+
+
+def test_python_names_in_a_policy_reach_no_python_object(tmp_path):
+    """A field named like a Python attribute is looked up as data, never as an attribute."""
+    engine = load(tmp_path, policy_text({"v": "(if applicant.status == 'student' then 1 else 'x').__class__",
+                                         "w": "{e: 1 for e in ['__class__', '__import__']}"},
+                                        {"__init__": "1"}))
+    result = engine.check(RECORD, AS_OF)
+    assert result.outputs["v"] is None
+    assert result.errors == (("outputs.v", "cannot read field `__class__` of a number"),)
+    assert result.outputs["w"] == {"__class__": 1, "__import__": 1}

@@ -82,20 +82,6 @@ def _generate(checked: CheckedPolicy) -> tuple[Callable[..., tuple], str]:
     return namespace["evaluate"], code
 
 
-def _names_in(node: n.Node, definitions: dict) -> set[str]:
-    """Definitions an expression names directly."""
-    found = set()
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, n.Name) and current.name in definitions:
-            found.add(current.name)
-        elif isinstance(current, n.Call) and current.function in definitions:
-            found.add(current.function)
-        pending.extend(n.children(current))
-    return found
-
-
 def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains", "eq",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain")}
@@ -195,7 +181,7 @@ class _Generator(ExpressionCode):
             expressions += [e for e in (rule.when, rule.require, rule.blocked_when) if e is not None]
         expressions += [o.value for o in p.outputs]
         for expression in expressions:
-            roots |= _names_in(expression.tree, self.definitions)
+            roots |= n.names_read(expression.tree)[0] & self.definitions.keys()
         needed = set(roots)
         for name in roots:
             needed |= self._closure.get(name, set())

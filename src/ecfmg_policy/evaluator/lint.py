@@ -117,13 +117,7 @@ def _names_used(policy: m.Policy) -> tuple[set[str], set[str]]:
     params: set[str] = set()
     definitions: set[str] = set()
     for owner, expression in policy_expressions(policy):
-        pending = [expression.tree]
-        while pending:
-            node = pending.pop()
-            if isinstance(node, n.Attribute) and isinstance(node.target, n.Name) and node.target.name == "params":
-                params.add(node.name)
-            name = node.name if isinstance(node, n.Name) else node.function if isinstance(node, n.Call) else None
-            if name is not None and name != owner:
-                definitions.add(name)
-            pending.extend(n.children(node))
+        names, read = n.names_read(expression.tree)
+        definitions |= names - {owner}
+        params |= read
     return params, definitions

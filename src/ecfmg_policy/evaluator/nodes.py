@@ -154,3 +154,30 @@ def children(node: Node) -> tuple[Node, ...]:
         case IfExpr(condition=c, then=t, otherwise=o):
             return (c, t, o)
     return ()
+
+
+def walk(tree: Node):
+    """Every node of a tree, without recursion (trees can be deep; see parser.MAX_CHAIN_DEPTH)."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(children(node))
+
+
+def names_read(tree: Node) -> tuple[set[str], set[str]]:
+    """The names a tree reads (as values or called) and the parameters it reads as ``params.X``.
+
+    Loop variables are not told apart from definitions of the same name: callers
+    intersect with the names they care about.
+    """
+    names: set[str] = set()
+    params: set[str] = set()
+    for node in walk(tree):
+        if isinstance(node, Name):
+            names.add(node.name)
+        elif isinstance(node, Call):
+            names.add(node.function)
+        elif isinstance(node, Attribute) and isinstance(node.target, Name) and node.target.name == "params":
+            params.add(node.name)
+    return names, params

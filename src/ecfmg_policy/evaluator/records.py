@@ -13,6 +13,7 @@ import re
 import sys
 from json.decoder import scanstring
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -178,10 +179,9 @@ def convert_dates(kind: str, value: Any) -> Any:
     return value
 
 
-def _date_paths(kind: str, _cache: dict = {}) -> list[tuple]:
-    if kind not in _cache:
-        _cache[kind] = date_paths(static_type(kind))
-    return _cache[kind]
+@lru_cache(maxsize=None)
+def _date_paths(kind: str) -> tuple[tuple, ...]:
+    return tuple(date_paths(static_type(kind)))
 
 
 def _convert_at(value: Any, path: tuple) -> Any:

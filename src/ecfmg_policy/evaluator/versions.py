@@ -217,15 +217,12 @@ def rule_fingerprint(policy: m.Policy, rule: m.Rule) -> tuple:
     seen_defs: set[str] = set()
     seen_params: set[str] = set()
     pending = [e.tree for e in expressions]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, n.Attribute) and isinstance(node.target, n.Name) and node.target.name == "params":
-            seen_params.add(node.name)
-        name = node.name if isinstance(node, n.Name) else node.function if isinstance(node, n.Call) else None
-        if name in definitions and name not in seen_defs:
+    while pending:  # the rule's expressions, then the bodies of the definitions they reach
+        names, params_read = n.names_read(pending.pop())
+        seen_params |= params_read
+        for name in names & definitions.keys() - seen_defs:
             seen_defs.add(name)
             pending.append(definitions[name].body.tree)
-        pending.extend(n.children(node))
     return (rule_text(rule)[1:4],
             tuple(sorted((name, _definition_text(definitions[name])) for name in seen_defs)),
             tuple(sorted((name, repr(params.get(name))) for name in seen_params)))

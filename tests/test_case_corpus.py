@@ -10,10 +10,10 @@ for a later version are ``vVERSION-NN-slug.yaml`` (``v2021.1-01-...``) and
 are judged by that version.
 
 Every case is run through the real command line (``python -m ecfmg_policy
-check --format json``).  The hand-written oracle in ``benchmarks/handwritten.py``
-implements only the seed version (2004.1), so the evaluated cases judged by
-that version (as-of dates before 2021-01-26, unless a version is forced) are also run
-through it; the corpus, the policy files and the oracle check one another.
+check --format json``), and every evaluated case also through the hand-written
+oracle in ``benchmarks/handwritten.py``, which implements all four versions in
+plain Python (with the version the case names, if it forces one): the corpus,
+the policy files and the oracle check one another.
 For every policy version, the cases judged by it must show each of its rules
 both met and failing.  Dates in case files are quoted strings; an unquoted
 YAML date is tolerated and converted to ``YYYY-MM-DD``.
@@ -56,8 +56,6 @@ MIN_CASES_PER_VERSION = 8
 # The policy set the command line uses by default, every version loaded once.
 ENGINE = Engine.load()
 POLICIES = {compiled.policy.version: compiled for compiled in ENGINE.policies.versions}
-# benchmarks/handwritten.py implements the seed rules only (in force until 2021-01-25).
-ORACLE_VERSION = "2004.1"
 
 # Keys whose values are dates in an applicant record (spec section 3).
 DATE_KEYS = frozenset(
@@ -135,7 +133,6 @@ def version_of(case: dict) -> str | None:
 
 
 VERSION_OF = {stem: version_of(case) for stem, case in CASES.items()}
-ORACLE_CASES = [stem for stem in EVALUATED if VERSION_OF[stem] == ORACLE_VERSION]
 
 
 def assert_expectations(where: str, case: dict, decision: str, rules: dict, outputs: dict) -> None:
@@ -156,12 +153,10 @@ def test_corpus_is_large_enough():
     assert len(CASE_FILES) >= 40
 
 
-def test_the_oracle_version_is_the_first_one():
-    first = ENGINE.policies.versions[0].policy
-    assert first.version == ORACLE_VERSION, "benchmarks/handwritten.py implements the seed version only"
-    late = [stem for stem in ORACLE_CASES
-            if "policy_version" not in CASES[stem] and as_of_date(CASES[stem]) >= datetime.date(2021, 1, 26)]
-    assert not late, f"cases dated on or after 2021-01-26 would go to the seed-only oracle: {late}"
+def test_the_oracle_knows_every_version(oracle):
+    """The policy files and the hand-written oracle have the same timeline."""
+    engine_versions = [(c.policy.version, c.policy.effective_from) for c in ENGINE.policies.versions]
+    assert [(v.version, v.effective_from) for v in oracle.VERSIONS] == engine_versions
 
 
 def test_case_files_are_well_formed():
@@ -291,8 +286,6 @@ def test_case_through_cli(stem, tmp_path):
 
 @pytest.fixture(scope="module")
 def oracle():
-    if not ORACLE_PATH.exists():
-        pytest.skip("benchmarks/handwritten.py is not there")
     spec = importlib.util.spec_from_file_location("handwritten_oracle", ORACLE_PATH)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -306,10 +299,9 @@ def schools_by_id():
     return {school["world_directory_id"]: school for school in data["schools"]}
 
 
-@pytest.mark.parametrize("stem", ORACLE_CASES, ids=ORACLE_CASES)
+@pytest.mark.parametrize("stem", EVALUATED, ids=EVALUATED)
 def test_case_through_oracle(stem, oracle, schools_by_id):
     case = CASES[stem]
     record = with_date_objects(to_json(case_record(stem)))
-    as_of = as_of_date(case)
-    result = oracle.evaluate_seed(record, schools_by_id, as_of)
+    result = oracle.evaluate(record, schools_by_id, as_of_date(case), VERSION_OF[stem])
     assert_expectations(f"{stem} (oracle)", case, result["decision"], result["rules"], result["outputs"])

@@ -112,11 +112,11 @@ def test_unknown_name_with_did_you_mean(tmp_path):
 
 
 def test_unknown_record_path_is_checked_against_the_applicant_schema(tmp_path):
-    folder, text = broken_copy(tmp_path, "require: applicant.application.fee_paid_usd >=",
-                               "require: applicant.application.fee_payed_usd >=")
-    assert_reported(lint(folder), folder, text, "fee_payed_usd >=", 0,
-                    "`applicant.application.fee_payed_usd`: there is no field `fee_payed_usd` here",
-                    "did you mean `fee_paid_usd`?")
+    folder, text = broken_copy(tmp_path, "if applicant.application.submitted_on <= as_of",
+                               "if applicant.application.submited_on <= as_of")
+    assert_reported(lint(folder), folder, text, "submited_on <=", 0,
+                    "`applicant.application.submited_on`: there is no field `submited_on` here",
+                    "did you mean `submitted_on`?")
 
 
 def test_date_compared_with_number(tmp_path):

@@ -121,7 +121,8 @@ def test_a_step2_cs_pass_made_first_still_starts_the_window_after_2021(tmp_path)
         result, _ = check(tmp_path, rec, as_of)
         assert (result["policy"]["version"], result["decision"]) == (version, "eligible")
         assert result["outputs"]["window_starts_on"] == "2014-05-01"
-    assert result["outputs"]["clinical_skills_met_on"] == "2014-05-01"
+    # The Step 2 CS pass became valid for certification when its window also held Step 1 and CK.
+    assert result["outputs"]["clinical_skills_met_on"] == "2016-01-04"
 
 
 def test_certificate_advisory_waits_for_clinical_skills_too(tmp_path):
@@ -142,20 +143,27 @@ def test_a_step2_cs_pass_outside_the_completing_window_does_not_count(tmp_path):
     assert result["decision"] == "pending"
 
 
-@pytest.mark.parametrize("submitted_on, paid, as_of, expected", [
-    ("2021-11-02", 75, "2022-03-01", "eligible"),   # applied before the increase: the old fee
-    ("2022-02-01", 75, "2021-12-31", "eligible"),   # judged under 2021.2, before the increase
-    ("2022-02-01", 75, "2022-03-01", "pending"),    # applied after: USD 160 is due
-    ("2022-02-01", 160, "2022-03-01", "eligible"),
+@pytest.mark.parametrize("submitted_on, paid, as_of, expected, message", [
+    # applied before the increase: the old fee
+    ("2021-11-02", 75, "2022-03-01", "eligible", None),
+    # judged under 2021.2, before the increase
+    ("2021-12-30", 75, "2021-12-31", "eligible", None),
+    # applied after the as-of date: on that day there was no application, so no fee either
+    ("2022-02-01", 75, "2021-12-31", "pending", "Pay the USD 75 application fee (paid so far: USD 0)"),
+    # applied after the increase: USD 160 is due
+    ("2022-02-01", 75, "2022-03-01", "pending", "Pay the USD 160 application fee (paid so far: USD 75)"),
+    ("2022-02-01", 160, "2022-03-01", "eligible", None),
 ])
-def test_application_fee_rises_to_160_for_applications_from_2022(tmp_path, submitted_on, paid, as_of, expected):
+def test_application_fee_rises_to_160_for_applications_from_2022(tmp_path, submitted_on, paid, as_of, expected,
+                                                                 message):
     rec = record(BASE["exams"] and [(e["exam"], e["date"], e["result"]) for e in BASE["exams"]])
     rec["application"] = dict(rec["application"], submitted_on=submitted_on, fee_paid_usd=paid)
     result, _ = check(tmp_path, rec, as_of)
     assert result["decision"] == expected
-    if expected == "pending":
-        fee = next(r for r in result["rules"] if r["id"] == "application.fee")
-        assert fee["message"] == "Pay the USD 160 application fee (paid so far: USD 75)"
+    fee = next(r for r in result["rules"] if r["id"] == "application.fee")
+    assert fee["outcome"] == ("met" if message is None else "unmet")
+    if message is not None:
+        assert fee["message"] == message
 
 
 # --- selection by date and by name ----------------------------------------------------------

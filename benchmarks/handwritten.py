@@ -334,12 +334,16 @@ def _evaluate(record: dict, schools: dict[str, dict], as_of: datetime.date, v: V
     attempts_remaining = {e: max(0, limit - attempts[e]) for e in v.required}
 
     if v.clinical_skills:
-        cs_on = _cs_pass_valid_on(pass_dates, starts)
-        if cs_on is not None:
-            cs_by = "USMLE_STEP2_CS"
+        # Met on the earlier of the two routes' dates (a later fact never moves it later);
+        # on the same day the Step 2 CS route is named.
+        usmle_on = _cs_pass_valid_on(pass_dates, starts)
+        pathway_on = _pathway_route_on(record, exams, as_of)
+        if usmle_on is not None and (pathway_on is None or usmle_on <= pathway_on):
+            cs_on, cs_by = usmle_on, "USMLE_STEP2_CS"
+        elif pathway_on is not None:
+            cs_on, cs_by = pathway_on, "PATHWAY_AND_OET"
         else:
-            cs_on = _pathway_route_on(record, exams, as_of)
-            cs_by = "PATHWAY_AND_OET" if cs_on is not None else None
+            cs_on = cs_by = None
 
     if school_ref["country"] in NON_IMG_COUNTRIES:
         decision = NA

@@ -219,8 +219,8 @@ def test_undated_facts_are_taken_as_the_record_states_them(tmp_path):
 @pytest.mark.parametrize("version", AS_OF_BY_VERSION)
 def test_a_student_has_no_final_diploma_whatever_the_record_says(tmp_path, version):
     as_of = AS_OF_BY_VERSION[version]
+    # A past graduation date too: only the status may decide (a student's expected graduation).
     student = eligible(status="student")
-    del student["education"]["graduation_date"]
     student["education"]["diploma_received"] = True
     graduate = eligible()
     results = _check_folder(tmp_path, {"student": student, "graduate": graduate}, as_of)
@@ -454,6 +454,60 @@ def test_a_step2_cs_window_with_no_valid_step_pass_says_what_is_lost(tmp_path):
     result = _check_folder(tmp_path, {"r": record}, datetime.date(2021, 8, 1))["r"]
     assert _message(result, "exams.passed_in_window") == (
         "Pass USMLE_STEP1, USMLE_STEP2_CK by 2022-01-01 for your Step 2 CS pass of 2015-01-01 to count; "
-        "after that, your first pass starts a new seven-year window")
+        "after that, your next pass starts a new seven-year window")
     assert (result["outputs"]["window_starts_on"], result["outputs"]["window_ends_on"]) == \
         ("2015-01-01", "2022-01-01")
+
+
+@pytest.mark.parametrize("exams, message", [
+    # Step 1 passed twice since the Step 2 CS pass: the later pass keeps the chance open longer
+    (_exams((CS, "2015-01-01", "pass"), (STEP1, "2016-01-01", "pass"), (STEP1, "2017-01-01", "pass")),
+     "Pass USMLE_STEP2_CK by 2024-01-01 (by 2022-01-01 for your Step 2 CS pass of 2015-01-01 to count as well)"),
+    # a window opened by Step 1, which was passed again later
+    (_exams((STEP1, "2015-01-01", "pass"), (STEP1, "2017-01-01", "pass")), "Pass USMLE_STEP2_CK by 2024-01-01"),
+    # two Step 2 CS passes and no Step pass since: the later one counts until its own window ends
+    (_exams((STEP1, "2013-01-01", "pass"), (CS, "2015-01-01", "pass"), (CS, "2017-01-01", "pass")),
+     "Pass USMLE_STEP1, USMLE_STEP2_CK by 2024-01-01 for your Step 2 CS pass of 2017-01-01 to count; "
+     "after that, your next pass starts a new seven-year window"),
+])
+def test_the_deadline_is_the_last_one_that_still_counts(tmp_path, exams, message):
+    result = _check_folder(tmp_path, {"r": eligible(exams=exams)}, datetime.date(2021, 3, 1))["r"]
+    assert _message(result, "exams.passed_in_window") == message
+
+
+def test_a_barred_exam_is_never_asked_to_be_passed(tmp_path):
+    """When the attempt bar blocks Step 2 CK, the window rule does not also say "pass it by ..."."""
+    record = eligible(exams=STEP1_PASSED + _failures(STEP3, *FOUR_DAYS))
+    result = _check_folder(tmp_path, {"r": record}, datetime.date(2021, 7, 1))["r"]
+    assert _message(result, "exams.passed_in_window") == \
+        "USMLE_STEP2_CK can no longer be passed (see exams.attempt_limit)"
+    # Seed: Step 2 CK out of attempts, Step 2 CS still possible
+    seed = eligible(exams=STEP1_PASSED + _failures(CK, "2017-04-01", "2017-07-01", "2017-10-01", "2018-01-01",
+                                                   "2018-04-01", "2018-07-01"))
+    (tmp_path / "seed").mkdir()
+    result = _check_folder(tmp_path / "seed", {"r": seed}, datetime.date(2019, 1, 1))["r"]
+    assert _message(result, "exams.passed_in_window") == \
+        "Pass USMLE_STEP2_CS by 2024-03-06; USMLE_STEP2_CK can no longer be passed (see exams.attempt_limit)"
+
+
+def test_clinical_skills_keep_the_date_of_the_route_that_completed_first(tmp_path):
+    """A Step 1 retake that makes an old Step 2 CS pass valid never moves the requirement later."""
+    record = eligible(exams=RETAKEN_STEP1[:3] + _exams((STEP1, "2021-05-01", "pass"), (OET, "2021-02-01", "pass")),
+                      pathway={"id": "p", "status": "met", "met_on": "2021-03-01"},
+                      certificate={"number": "C1", "issued_on": "2021-04-01"})
+    for as_of in (datetime.date(2021, 4, 30), datetime.date(2021, 6, 1)):
+        (tmp_path / as_of.isoformat()).mkdir()
+        result = _check_folder(tmp_path / as_of.isoformat(), {"r": record}, as_of)["r"]
+        assert (result["outputs"]["clinical_skills_met_by"], result["outputs"]["clinical_skills_met_on"]) == \
+            ("PATHWAY_AND_OET", "2021-03-01")
+        assert _outcomes(result)["certificate.issued_after_requirements"] == "met"
+
+
+def test_with_no_application_the_2022_fee_is_that_of_the_as_of_date(tmp_path):
+    record = eligible()
+    del record["application"]
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(record))
+    proc = run_cli("check", path, "--as-of", "2021-06-15", "--policy-version", "2022.1", "--format", "json")
+    result = json.loads(proc.stdout)["results"][0]
+    assert _message(result, "application.fee") == "Pay the USD 75 application fee (paid so far: USD 0)"

@@ -637,11 +637,32 @@ def test_pathway_route_variants():
     assert seed["outputs"]["exams_outstanding"] == [CS] and seed["decision"] == "pending"
 
 
-def test_valid_step_2_cs_pass_is_preferred_to_the_pathway():
-    record = make_record([exam(STEP1, "2019-01-01"), exam(CK, "2019-06-01"), exam(CS, "2020-01-01"),
-                          exam(OET, "2018-01-01")], pathway={"id": "1", "status": "met", "met_on": "2018-02-01"})
-    out = run_v(record, "2021-03-01")["outputs"]
-    assert (out["clinical_skills_met_by"], out["clinical_skills_met_on"]) == ("USMLE_STEP2_CS", d("2020-01-01"))
+def test_clinical_skills_are_met_by_the_route_that_completed_first():
+    exams = [exam(STEP1, "2019-01-01"), exam(CK, "2019-06-01"), exam(CS, "2020-01-01"), exam(OET, "2018-01-01")]
+    # the Pathway and OET were complete in 2018, before the Step 2 CS pass became valid
+    early = run_v(make_record(exams, pathway={"id": "1", "status": "met", "met_on": "2018-02-01"}), "2021-03-01")
+    assert (early["outputs"]["clinical_skills_met_by"], early["outputs"]["clinical_skills_met_on"]) == (
+        "PATHWAY_AND_OET", d("2018-02-01"))
+    # the Pathway was met after the Step 2 CS pass became valid
+    late = run_v(make_record(exams, pathway={"id": "1", "status": "met", "met_on": "2020-06-01"}), "2021-03-01")
+    assert (late["outputs"]["clinical_skills_met_by"], late["outputs"]["clinical_skills_met_on"]) == (
+        "USMLE_STEP2_CS", d("2020-01-01"))
+    # on the same day, the Step 2 CS route is named
+    tie = run_v(make_record(exams, pathway={"id": "1", "status": "met", "met_on": "2020-01-01"}), "2021-03-01")
+    assert tie["outputs"]["clinical_skills_met_by"] == "USMLE_STEP2_CS"
+
+
+def test_a_later_retake_never_moves_clinical_skills_later():
+    """Pathway and OET complete on 2021-03-01; a Step 1 retake on 2021-05-01 makes an old Step 2 CS
+    pass valid too, but the requirement was already met, and a certificate of 2021-04-01 stays right."""
+    record = make_record([exam(STEP1, "2010-09-25"), exam(CK, "2014-12-31"), exam(CS, "2018-05-01"),
+                          exam(STEP1, "2021-05-01"), exam(OET, "2021-02-01")],
+                         pathway={"id": "1", "status": "met", "met_on": "2021-03-01"},
+                         certificate={"number": "C1", "issued_on": "2021-04-01"})
+    for as_of in ("2021-04-30", "2021-06-01"):
+        result = run_v(record, as_of)
+        assert result["outputs"]["clinical_skills_met_on"] == d("2021-03-01"), as_of
+        assert result["rules"]["certificate.issued_after_requirements"] == "met", as_of
 
 
 def test_pathway_certificate_check():

@@ -290,3 +290,112 @@ def test_python_names_in_a_policy_reach_no_python_object(tmp_path):
     assert result.outputs["v"] is None
     assert result.errors == (("outputs.v", "cannot read field `__class__` of a number"),)
     assert result.outputs["w"] == {"__class__": 1, "__import__": 1}
+
+
+# --- disagreements with the reference interpreter (issue 8), each pinned -----------------------
+
+
+def test_params_can_be_read_as_a_value(tmp_path):
+    """`params["fee"]` linted clean, then failed every record with a Python NameError."""
+    assert value_of(tmp_path, 'params["fee"]') == 75
+    assert value_of(tmp_path, "params['nothing']") is None
+
+
+def test_a_map_indexed_by_null_gives_null(tmp_path):
+    assert value_of(tmp_path, "{k: 1 for k in params.exams}[if true then null else 'x']") is None
+
+
+def test_object_keys_are_strings(tmp_path):
+    """Python merged the keys `1` and `true`, and `in` and JSON disagreed on them."""
+    [message] = problems(tmp_path, policy_text({"v": "{(1): 'a'}"}))
+    assert "an object key must be a string, not a number" in message
+    engine = load(tmp_path, policy_text({"v": "{k: 1 for k in [1, true]}"}))
+    assert engine.check(RECORD, AS_OF).errors == (("outputs.v", "an object key must be a string, not a number"),)
+
+
+def test_coalesce_stops_at_the_first_value_whatever_the_number_of_arguments(tmp_path):
+    """Two arguments stopped early and three did not: which errors surfaced depended on a fast path."""
+    assert value_of(tmp_path, "coalesce(1, 2, 1 / 0)") == 1
+    assert value_of(tmp_path, "count(x for x in coalesce(applicant.exams, [], [1 / 0]))") == 2
+
+
+def test_any_all_none_stop_at_the_deciding_item(tmp_path):
+    assert value_of(tmp_path, "any([true, 1 / 0 > 1])") is True
+    assert value_of(tmp_path, "all([false, 1 / 0 > 1])") is False
+    assert value_of(tmp_path, "none(1 / x > 0 for x in [1, 0])") is False
+    assert value_of(tmp_path, "any(f(x) for x in [1, 2])", {"f(x)": "x == 1 or 1 / 0 > 1"}) is True
+
+
+@pytest.mark.parametrize("expression", ["min([true, 2])", "f(true) < f(2)", "f([1]) < f([2])"])
+def test_only_numbers_dates_and_strings_are_ordered(tmp_path, expression):
+    engine = load(tmp_path, policy_text({"v": expression}, {"f(x)": "x"}))
+    [(place, message)] = engine.check(RECORD, AS_OF).errors
+    assert place == "outputs.v" and "cannot be compared" in message or "cannot compare" in message
+
+
+def test_in_an_object_with_a_list_is_false_not_a_python_error(tmp_path):
+    assert value_of(tmp_path, "f([1]) in {a: 1}", {"f(x)": "x"}) is False
+
+
+def test_join_shows_its_separator_as_a_message_would(tmp_path):
+    assert value_of(tmp_path, "join([1, 2], f(2.0))", {"f(x)": "x"}) == "122"
+
+
+def test_a_scope_that_is_not_a_condition_is_a_scope_error(tmp_path):
+    text = policy_text({}, {"f(x)": "x"}).replace("rules:", "scope:\n  when: f(5)\nrules:")
+    result = load(tmp_path, text).check(RECORD, AS_OF)
+    assert result.errors == (("scope", "a condition must be true or false, not a number"),)
+    assert result.rules[0].outcome == "met"
+
+
+def test_null_facts_do_not_leak_between_object_literals_of_one_shape(tmp_path):
+    """A rule read `o.a` as never null because the only literal seen so far had a number there;
+    an output's literal of the same shape, written later, holds null."""
+    text = policy_text({"w": "{a: applicant.application.fee_paid_usd}"},
+                       {"o": "first([x for x in [{a: 1}, {a: applicant.application.fee_paid_usd}] if x.a == null])"},
+                       require="o.a < 5 or o == null")
+    assert load(tmp_path, text).check(RECORD, AS_OF).rules[0].outcome == "met"
+
+
+def test_date_arithmetic_past_the_calendar_says_so(tmp_path):
+    engine = load(tmp_path, policy_text({"v": "2020-01-01 + 9000 years"}))
+    assert engine.check(RECORD, AS_OF).errors == (
+        ("outputs.v", "2020-01-01 + 9000 years is outside the calendar (years 1 to 9999)"),)
+
+
+@pytest.mark.parametrize("text, fragment, column", [
+    ("1" + "0" * 400 + ".0", "is too long", 1),
+    ("9" * 5000, "is too long", 1),
+    ("as_of + " + "9" * 5000 + " days", "longer than any calendar", 9),
+    (r'"a\qb"', "`\\q` is not an escape this language knows", 3),
+    (r'"\ud800"', "lone surrogate", 2),
+])
+def test_bad_literals_are_positioned_errors(text, fragment, column):
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse_expression(text, here)
+    assert fragment in caught.value.diagnostic.message
+    assert caught.value.diagnostic.position.column == column
+
+
+def test_string_escapes():
+    assert parse_expression(r'"a\"b\\c\u00e9\n"', here).tree.value == 'a"b\\cé\n'
+
+
+def test_long_definition_chains_load(tmp_path):
+    """2,000 definitions each using the previous one: no RecursionError when checking or compiling."""
+    definitions = {"d0": "count(applicant.exams)"}
+    definitions.update({f"d{i}": f"d{i - 1} + 1" for i in range(1, 2000)})
+    definitions.update({"f0(x)": "x + 1"})
+    definitions.update({f"f{i}(x)": f"f{i - 1}(x) + 1" for i in range(1, 2000)})
+    assert value_of(tmp_path, "[d1999, f1999(1)]", definitions) == [2001, 2001]
+
+
+def test_doubling_definitions_load_in_linear_time(tmp_path):
+    import time
+    definitions = {"d0": "count(applicant.exams)", "f0(x)": "x + 1"}
+    definitions.update({f"d{i}": f"d{i - 1} + d{i - 1}" for i in range(1, 25)})
+    definitions.update({f"f{i}(x)": f"f{i - 1}(x) + f{i - 1}(x)" for i in range(1, 25)})
+    start = time.perf_counter()
+    engine = load(tmp_path, policy_text({"v": "d24", "w": "f8(1)"}, definitions))
+    assert engine.check(RECORD, AS_OF).outputs == {"v": 2 * 2 ** 24, "w": 2 * 2 ** 8}
+    assert time.perf_counter() - start < 5

@@ -24,6 +24,7 @@ from ecfmg_policy.evaluator.values import an
 ROOTS = ("applicant", "params", "data", "as_of")
 DECISIONS = ("eligible", "pending", "ineligible", "not_applicable")
 _ORDERED = {"number", "date", "string"}
+MAX_TYPING_ROUNDS = 6  # parameter types only choose fast paths: stop early rather than go quadratic
 RESERVED = {"and", "or", "not", "in", "if", "then", "else", "for", "true", "false", "null"}
 
 
@@ -107,7 +108,7 @@ class _Checker:
         """
         functions = [name for name in order if self.definitions[name].params]
         settled: dict[str, tuple] = {}
-        for _ in range(len(functions) + 2):
+        for _ in range(min(len(functions) + 2, MAX_TYPING_ROUNDS)):
             kinds = {name: tuple(_common_base(call[i] for call in self.call_types.get(name, {}).values())
                                  for i in range(len(self.definitions[name].params)))
                      for name in functions}
@@ -137,25 +138,35 @@ class _Checker:
         order: list[str] = []
         state: dict[str, str] = {}
 
-        def visit(name: str, path: list[str]) -> None:
-            if state.get(name) == "done":
-                return
-            if state.get(name) == "active":
-                cycle = path[path.index(name):] + [name]
-                first = self.definitions[cycle[0]]
-                self.problems.append(Diagnostic(
-                    "definitions refer to each other in a cycle: " + " -> ".join(f"`{c}`" for c in cycle),
-                    position=first.position, code="cycle",
-                    hint="definitions cannot depend on themselves; compute one of them without the other"))
-                return
-            state[name] = "active"
-            for used in sorted(uses[name]):
-                visit(used, path + [name])
-            state[name] = "done"
-            order.append(name)
-
-        for name in self.definitions:
-            visit(name, [])
+        # Depth-first, with an explicit stack: a chain of thousands of definitions must not
+        # reach Python's recursion limit.
+        for root in self.definitions:
+            if state.get(root) == "done":
+                continue
+            path: list[str] = [root]
+            state[root] = "active"
+            stack = [iter(sorted(uses[root]))]
+            while stack:
+                used = next(stack[-1], None)
+                if used is None:
+                    stack.pop()
+                    done = path.pop()
+                    state[done] = "done"
+                    order.append(done)
+                    continue
+                if state.get(used) == "done":
+                    continue
+                if state.get(used) == "active":
+                    cycle = path[path.index(used):] + [used]
+                    first = self.definitions[cycle[0]]
+                    self.problems.append(Diagnostic(
+                        "definitions refer to each other in a cycle: " + " -> ".join(f"`{c}`" for c in cycle),
+                        position=first.position, code="cycle",
+                        hint="definitions cannot depend on themselves; compute one of them without the other"))
+                    continue
+                state[used] = "active"
+                path.append(used)
+                stack.append(iter(sorted(uses[used])))
         return tuple(order)
 
     # --- inference ---------------------------------------------------------------------------
@@ -181,7 +192,7 @@ class _Checker:
             case n.ObjectExpr(keys=keys, values=values):
                 fields = []
                 for k, v in zip(keys, values):
-                    self.infer(ex, k, scope)
+                    self._string_key(ex, k, self.infer(ex, k, scope))
                     fields.append((k.value if isinstance(k, n.Literal) else "?", self.infer(ex, v, scope)))
                 if not all(isinstance(k, n.Literal) for k in keys):
                     return t.ANY
@@ -191,7 +202,7 @@ class _Checker:
                 return t.ListOf(self.infer(ex, element, inner))
             case n.ObjectComprehension(key=key, value=value, loop=loop):
                 inner = self._loop(ex, loop, scope)
-                self.infer(ex, key, inner)
+                self._string_key(ex, key, self.infer(ex, key, inner))
                 return t.MapOf(self.infer(ex, value, inner))
             case n.Call():
                 return self._call(ex, node, scope)
@@ -218,6 +229,12 @@ class _Checker:
                     return left
                 return right if left == t.NULL else t.ANY
         return t.ANY
+
+    def _string_key(self, ex, node, kind: t.Type) -> None:
+        """Object keys are strings; a key known to be anything else is refused."""
+        if t.base(kind) not in ("string", "any"):
+            self.error(ex, node, f"an object key must be a string, not {an(t.base(kind))}",
+                       "use text as the key, for example an exam's name")
 
     def _name(self, ex, node, name, scope) -> t.Type:
         if name in scope:

@@ -26,7 +26,7 @@ from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
-from ecfmg_policy.evaluator.pycode import ExpressionCode, has_loop
+from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool, has_loop
 from ecfmg_policy.evaluator.values import display
 
 MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = "met", "unmet", "blocked", "not_applicable", "error"
@@ -67,9 +67,20 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     return CompiledPolicy(checked)
 
 
+MAX_PASSES = 4  # passes to settle the object-literal facts; then none are used (always sound)
+
+
 def _generate(checked: CheckedPolicy) -> tuple[Callable[..., tuple], str]:
-    generator = _Generator(checked)
-    code = generator.module()
+    facts: dict = {}
+    for _ in range(MAX_PASSES):
+        generator = _Generator(checked, facts)
+        code = generator.module()
+        if generator.object_fields_non_null == facts:
+            break
+        facts = dict(generator.object_fields_non_null)
+    else:
+        generator = _Generator(checked, {}, use_object_facts=False)
+        code = generator.module()
     namespace: dict[str, Any] = dict(generator.constants)
     namespace.update(_runtime_namespace())
     namespace["__builtins__"] = {"len": len, "any": any, "all": all, "Exception": Exception, "TypeError": TypeError}
@@ -84,7 +95,8 @@ def _generate(checked: CheckedPolicy) -> tuple[Callable[..., tuple], str]:
 
 def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains", "eq",
-                                                  "add", "sub", "mul", "div", "neg", "truth", "explain")}
+                                                  "add", "sub", "mul", "div", "neg", "truth", "explain",
+                                                  "object_key", "coalesce")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
     names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration)
     names.update(display=display, MISSING=object(), EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
@@ -93,23 +105,28 @@ def _runtime_namespace() -> dict[str, Any]:
 
 
 class _Generator(ExpressionCode):
-    def __init__(self, checked: CheckedPolicy):
+    def __init__(self, checked: CheckedPolicy, object_facts: dict, use_object_facts: bool = True):
         self.checked = checked
         self.policy = checked.policy
         self.types = checked.node_types
         self.definitions = {d.name: d for d in self.policy.definitions}
         self.constants: dict[str, Any] = {f"P_{p.name}": p.value for p in self.policy.params}
+        self.constants["PARAMS"] = {p.name: p.value for p in self.policy.params}
         self.lines: list[str] = []
         self.params = {p.name: p.value for p in self.policy.params}
         self.non_null_locals: set[str] = set()  # loop variables bound to items that cannot be null
         self.substitutions: dict[str, str] = {}  # parameters of a definition being inlined -> argument code
         self.substituted_nodes: dict[str, n.Node] = {}  # the arguments themselves, by parameter
-        self.object_fields_non_null: dict[t.Obj, frozenset[str]] = {}
+        self.object_fields_non_null: dict[t.Obj, frozenset[str]] = dict(object_facts)
+        self.use_object_facts = use_object_facts
+        self._answers: dict[tuple[str, str], bool] = {}
+        self.inline_depth = 0
         self.temporaries = 0
         self.no_temporaries = False  # set while writing a comprehension's iterable
         self._deciding: set[str] = set()
         self.refs: set[str] = set()  # definitions named by the expression being compiled
         self._closure = self._definition_closure()
+        self._answer_definitions(checked.definition_order)
 
     # --- layout of the generated function ------------------------------------------------
 
@@ -254,7 +271,7 @@ class _Generator(ExpressionCode):
             if isinstance(tree, n.ListComprehension):
                 lines.append(f"{indent}acc.append({self.expr(tree.element, inner)})")
             else:
-                lines.append(f"{indent}acc[{self.expr(tree.key, inner)}] = {self.expr(tree.value, inner)}")
+                lines.append(f"{indent}acc[{self._key(tree.key, inner)}] = {self.expr(tree.value, inner)}")
             lines.append(f"{target} = acc")
             return lines
         return [f"{target} = {self.expr(tree, frozenset())}"]
@@ -266,7 +283,14 @@ class _Generator(ExpressionCode):
             emit("    in_scope = True")
             return
         self._guarded("in_scope", self.policy.scope, ["scope_error = explain(exc)", "in_scope = True"])
-        emit("    in_scope = in_scope is True")
+        if always_bool(self.policy.scope.tree, self.definitions):
+            emit("    in_scope = in_scope is True")
+            return
+        emit("    if scope_error is None:")  # a scope that is not true, false or null is an error (§3)
+        emit("        try:")
+        emit("            in_scope = truth(in_scope)")
+        emit("        except Exception as exc:")
+        emit("            scope_error, in_scope = explain(exc), True")
 
     def _rule(self, number: int, rule) -> None:
         """Outcome and message of one rule; a failed definition fails it only when the rule reaches it."""

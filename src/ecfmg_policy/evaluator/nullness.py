@@ -79,6 +79,9 @@ class NullFacts:
     def _definition_answers(self, name: str, question) -> bool:
         """Ask ``question`` (``non_null`` or ``items_non_null``) of a definition's body, its
         parameters counting as possibly null; a definition being asked about already answers no."""
+        key = (name, question.__name__)
+        if key in self._answers:
+            return self._answers[key]
         d = self.definitions[name]
         if name in self._deciding:
             return False
@@ -86,10 +89,19 @@ class NullFacts:
         saved = set(self.non_null_locals)
         self.non_null_locals -= set(d.params)
         try:
-            return question(d.body.tree, frozenset(d.params))
+            answer = self._answers[key] = question(d.body.tree, frozenset(d.params))
+            return answer
         finally:
             self.non_null_locals = saved
             self._deciding.discard(name)
+
+    def _answer_definitions(self, order) -> None:
+        """Answer both questions for every definition, dependencies first, so that later questions
+        find them remembered: no walk repeats (``d2: d1 + d1`` doubles nothing) or recurses through
+        a chain of definitions."""
+        for name in order:
+            self._definition_answers(name, self.non_null)
+            self._definition_answers(name, self.items_non_null)
 
     @contextmanager
     def _loop_scope(self, loop: n.Comprehension, local):
@@ -110,12 +122,14 @@ class NullFacts:
         return len(kinds) == 1 and kinds <= {"number", "date", "string"}
 
     def _note_object_fields(self, node: n.ObjectExpr, local) -> None:
-        """Remember which fields of this object literal's type are never null, for later readers.
+        """Remember which fields of this object literal's type are never null, for readers.
 
         Objects of one type can come from several literals, so a field counts only if it is
-        non-null in all of them (definitions compile in dependency order, writers first)."""
+        non-null in all of them.  A reader may be written before a literal of its type (an
+        output's literal after a rule's reader), so the compiler writes the code again from
+        the facts the last pass ended with, until a pass ends with the facts it began with."""
         kind = self.types.get(id(node))
-        if not isinstance(kind, t.Obj):
+        if not isinstance(kind, t.Obj) or not self.use_object_facts:
             return
         fields = frozenset(k.value for k, v in zip(node.keys, node.values)
                            if isinstance(k, n.Literal) and self.non_null(v, local))

@@ -9,7 +9,6 @@ with what was expected in words.
 
 from __future__ import annotations
 
-import ast as python_ast
 import datetime
 from functools import lru_cache
 from importlib import resources
@@ -75,11 +74,10 @@ class _ToNodes(Transformer):
         return (meta.start_pos, meta.end_pos) if not meta.empty else (0, 0)
 
     def number(self, meta, tok):
-        value = float(tok) if "." in tok else int(tok)
-        return n.Literal(*self._span(meta), value)
+        return n.Literal(*self._span(meta), _number_value(tok))
 
     def string(self, meta, tok):
-        return n.Literal(*self._span(meta), python_ast.literal_eval(str(tok)))
+        return n.Literal(*self._span(meta), _string_value(tok))
 
     def date(self, meta, tok):
         try:
@@ -92,6 +90,9 @@ class _ToNodes(Transformer):
         if "." in count:
             raise _BadLiteral(count.start_pos, "a duration needs a whole number",
                               "write for example `7 years` or `30 days`")
+        if len(count.lstrip("0")) > MAX_DURATION_DIGITS:
+            raise _BadLiteral(count.start_pos, f"`{_shorten(count)} {unit}` is longer than any calendar",
+                              f"a duration has at most {MAX_DURATION_DIGITS} digits (dates end in 9999)")
         return n.Literal(*self._span(meta), make_duration(int(count), str(unit)))
 
     def true(self, meta):
@@ -125,7 +126,7 @@ class _ToNodes(Transformer):
         if isinstance(key, Token):
             if key.type == "NAME":
                 return (n.Literal(key.start_pos, key.end_pos, str(key)), value, str(key))
-            return (n.Literal(key.start_pos, key.end_pos, python_ast.literal_eval(str(key))), value, None)
+            return (n.Literal(key.start_pos, key.end_pos, _string_value(key)), value, None)
         return (key, value, None)
 
     def object(self, meta, *entries):
@@ -193,6 +194,59 @@ class _ToNodes(Transformer):
 class _BadLiteral(Exception):
     def __init__(self, offset: int, message: str, hint: str):
         self.offset, self.message, self.hint = offset, message, hint
+
+
+MAX_NUMBER_DIGITS = 100  # far past any fee or count; Python itself refuses ints past 4,300 digits
+MAX_DURATION_DIGITS = 7  # 9,999,999 days already leaves the calendar
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 20 else text[:12] + "…" + text[-4:]
+
+
+def _number_value(tok: Token) -> int | float:
+    """A number literal; one too long for a value to mean anything is refused where it stands."""
+    if len(tok.lstrip("0")) > MAX_NUMBER_DIGITS:
+        raise _BadLiteral(tok.start_pos, f"the number `{_shorten(tok)}` is too long",
+                          f"write a number of at most {MAX_NUMBER_DIGITS} digits")
+    if "." not in tok:
+        return int(tok)
+    value = float(tok)
+    if value == float("inf"):  # pragma: no cover - 100 digits stay far below the float limit
+        raise _BadLiteral(tok.start_pos, f"the number `{_shorten(tok)}` is too large", "write a smaller number")
+    return value
+
+
+_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "/": "/"}
+
+
+def _string_value(tok: Token) -> str:
+    """A quoted string's text.  Escapes: \\" \\' \\\\ \\n \\t \\r \\/ and \\uXXXX; any other is refused
+    at its place rather than guessed at."""
+    body, out, i = str(tok)[1:-1], [], 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        nxt = body[i + 1:i + 2]
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+            continue
+        digits = body[i + 2:i + 6]
+        if nxt == "u" and len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits):
+            code = int(digits, 16)
+            if 0xD800 <= code <= 0xDFFF:
+                raise _BadLiteral(tok.start_pos + 1 + i, f"`\\u{digits}` is half of a character (a lone surrogate)",
+                                  "write the character itself")
+            out.append(chr(code))
+            i += 6
+            continue
+        raise _BadLiteral(tok.start_pos + 1 + i, f"`\\{nxt}` is not an escape this language knows",
+                          "inside a string write \\\" or \\' for a quote, \\\\ for a backslash, \\n for a new line")
+    return "".join(out)
 
 
 def parse_expression(text: str, locate: Callable[[int], Position]) -> n.Expression:

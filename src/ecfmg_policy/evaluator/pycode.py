@@ -102,6 +102,8 @@ class ExpressionCode(NullFacts):
                 if name in self.definitions:
                     self.refs.add(name)
                     return f"d_{name}"
+                if name == "params":  # the parameters as one value: `params["fee"]`
+                    return "PARAMS"
                 return name  # a root: applicant, data, as_of, decision (checked)
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
                 return f"P_{name}"
@@ -121,7 +123,7 @@ class ExpressionCode(NullFacts):
                 return "[" + ", ".join(e(i, local) for i in items) + "]"
             case n.ObjectExpr(keys=keys, values=values):
                 self._note_object_fields(node, local)
-                return "{" + ", ".join(f"{e(k, local)}: {e(v, local)}" for k, v in zip(keys, values)) + "}"
+                return "{" + ", ".join(f"{self._key(k, local)}: {e(v, local)}" for k, v in zip(keys, values)) + "}"
             case n.ListComprehension(element=element, loop=loop):
                 saved = set(self.non_null_locals)  # the loop variable's facts end with the loop
                 head, inner = self._loop(loop, local)
@@ -131,7 +133,7 @@ class ExpressionCode(NullFacts):
             case n.ObjectComprehension(key=key, value=value, loop=loop):
                 saved = set(self.non_null_locals)
                 head, inner = self._loop(loop, local)
-                code = f"{{{e(key, inner)}: {e(value, inner)} {head}}}"
+                code = f"{{{self._key(key, inner)}: {e(value, inner)} {head}}}"
                 self.non_null_locals = saved
                 return code
             case n.Call():
@@ -146,7 +148,7 @@ class ExpressionCode(NullFacts):
                 return f"plus_duration({e(left, local)}, {e(right, local)})"
             case n.Binary(op=op, left=left, right=right):
                 return f"{_ARITHMETIC[op]}({e(left, local)}, {e(right, local)})"
-            case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)):
+            case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)) if not isinstance(left, n.Literal):
                 return f"({e(left, local)} {'is' if op == '==' else 'is not'} None)"
             case n.Compare(op="==" | "!=" as op, left=left, right=right):
                 if self._plain_equality(left, right):
@@ -250,15 +252,13 @@ class ExpressionCode(NullFacts):
                 and isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str)
                 and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)):
             return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
-        if node.function == "coalesce" and len(args) == 2 and node.generator is None and not self.no_temporaries:
-            self.temporaries += 1  # a name of its own, so nested coalesces cannot clash
-            temp = f"t_{self.temporaries}"
-            return f"({temp} if ({temp} := {args[0]}) is not None else {args[1]})"
+        if node.function == "coalesce" and node.generator is None:
+            return self._coalesce(node, args)
         gen = node.generator
-        if gen is not None and node.function in ("any", "all", "none") and always_bool(gen.element, self.definitions):
-            inner = args[0][1:-1]  # the comprehension without its brackets: a generator, which stops early
-            return f"any({inner})" if node.function == "any" else f"all({inner})" if node.function == "all" \
-                else f"(not any({inner}))"
+        if node.function in ("any", "all", "none"):
+            quantified = self._quantifier(node, local)
+            if quantified is not None:
+                return quantified
         if (gen is not None and node.function in ("min", "max") and self._orderable_list(gen)
                 and self._element_non_null(gen, local)):
             return f"{node.function}({args[0]}, default=None)"
@@ -271,6 +271,45 @@ class ExpressionCode(NullFacts):
                 and all(self.non_null(a, local) for a in node.args)):
             return f"{node.function}({', '.join(args)})"
         return f"fn_{node.function}({', '.join(args)})"
+
+    def _coalesce(self, node: n.Call, args: list[str]) -> str:
+        """The first argument that is not null; the later ones are not evaluated (as with ``if``)."""
+        if len(args) == 1:
+            return args[0]
+        if len(args) == 2 and not self.no_temporaries:
+            self.temporaries += 1  # a name of its own, so nested coalesces cannot clash
+            temp = f"t_{self.temporaries}"
+            return f"({temp} if ({temp} := {args[0]}) is not None else {args[1]})"
+        return "coalesce(" + ", ".join(f"lambda: {a}" for a in args) + ")"
+
+    def _quantifier(self, node: n.Call, local) -> str | None:
+        """``any``/``all``/``none`` of a list written in place stop at the first item that decides,
+        as ``and`` and ``or`` do; Python's own ``any`` and ``or`` do exactly that."""
+        written = node.generator if node.generator is not None else node.args[0]
+        if isinstance(written, n.ListExpr):
+            if not written.items:
+                return "False" if node.function == "any" else "True"
+            joiner = " and " if node.function == "all" else " or "
+            code = "(" + joiner.join(self._boolean(item, local) for item in written.items) + ")"
+            return f"(not {code})" if node.function == "none" else code
+        if isinstance(written, n.ListComprehension):
+            saved = set(self.non_null_locals)
+            head, inner = self._loop(written.loop, local)
+            element = self._boolean(written.element, inner)
+            self.non_null_locals = saved
+            if node.function == "all":
+                return f"all({element} {head})"
+            return f"any({element} {head})" if node.function == "any" else f"(not any({element} {head}))"
+        return None
+
+    def _key(self, key: n.Node, local) -> str:
+        """An object's key: a string, checked at run time unless it is known to be one."""
+        if isinstance(key, n.Literal) and isinstance(key.value, str):
+            return repr(key.value)
+        code = self.expr(key, local)
+        if self.types.get(id(key)) == t.STRING and self.non_null(key, local):
+            return code
+        return f"object_key({code})"
 
     def _field(self, target: n.Node, name: str, local) -> str:
         """``target.name``: a subscript where the field is always there, else a null-safe read."""
@@ -288,13 +327,24 @@ class ExpressionCode(NullFacts):
         """The body of a small definition in place of a call to it, when every argument is a
         plain name or value (so nothing is computed twice).  Saves a Python call per use."""
         d = self.definitions[node.function]
-        if has_loop(d.body.tree) or not all(isinstance(a, (n.Name, n.Literal)) for a in node.args):
-            return None
+        if (has_loop(d.body.tree) or not all(isinstance(a, (n.Name, n.Literal)) for a in node.args)
+                or self.inline_depth >= MAX_INLINE_DEPTH or _size(d.body.tree) > MAX_INLINE_SIZE):
+            return None  # bounded, so that inlining cannot grow the code exponentially
         saved_subst, saved_nn, saved_nodes = self.substitutions, set(self.non_null_locals), self.substituted_nodes
         self.substitutions = dict(zip(d.params, args))
         self.substituted_nodes = dict(zip(d.params, node.args))
         self.non_null_locals = {p for p, a in zip(d.params, node.args) if self.non_null(a, local)}
+        self.inline_depth += 1
         try:
             return "(" + self.expr(d.body.tree, frozenset(d.params)) + ")"
         finally:
+            self.inline_depth -= 1
             self.substitutions, self.non_null_locals, self.substituted_nodes = saved_subst, saved_nn, saved_nodes
+
+
+MAX_INLINE_DEPTH = 3  # a definition inlined into one inlined into one inlined: no deeper
+MAX_INLINE_SIZE = 40  # nodes in the body of a definition worth inlining
+
+
+def _size(tree: n.Node) -> int:
+    return sum(1 for _ in n.walk(tree))

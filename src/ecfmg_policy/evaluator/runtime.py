@@ -14,7 +14,7 @@ import functools
 import operator
 import re
 
-from ecfmg_policy.evaluator.values import Duration, add_duration, an, display, type_name
+from ecfmg_policy.evaluator.values import DateOutOfRange, Duration, add_duration, an, display, type_name
 
 
 class EvaluationError(Exception):
@@ -78,37 +78,40 @@ def _incomparable(a, b) -> EvaluationError:
 def lt(a, b):
     if a is None or b is None:
         return False
-    try:
-        return a < b
-    except TypeError:
-        raise _incomparable(a, b) from None
+    _orderable(a, b)
+    return a < b
 
 
 def le(a, b):
     if a is None or b is None:
         return False
-    try:
-        return a <= b
-    except TypeError:
-        raise _incomparable(a, b) from None
+    _orderable(a, b)
+    return a <= b
 
 
 def gt(a, b):
     if a is None or b is None:
         return False
-    try:
-        return a > b
-    except TypeError:
-        raise _incomparable(a, b) from None
+    _orderable(a, b)
+    return a > b
 
 
 def ge(a, b):
     if a is None or b is None:
         return False
-    try:
-        return a >= b
-    except TypeError:
-        raise _incomparable(a, b) from None
+    _orderable(a, b)
+    return a >= b
+
+
+_ORDER_KINDS = {int: "number", float: "number", str: "string", datetime.date: "date"}
+
+
+def _orderable(a, b) -> None:
+    """Numbers with numbers, dates with dates, strings with strings: nothing else is ordered
+    (Python would order booleans with numbers, and lists with lists)."""
+    kind = _ORDER_KINDS.get(type(a))
+    if kind is None or kind != _ORDER_KINDS.get(type(b)):
+        raise _incomparable(a, b)
 
 
 def eq(a, b) -> bool:
@@ -128,10 +131,27 @@ def contains(container, item) -> bool:
     if isinstance(container, (list, tuple)):
         return any(eq(item, x) for x in container)
     if isinstance(container, dict):
-        return item in container
+        return type(item) is str and item in container  # keys are strings (see object_key)
     if isinstance(container, str) and isinstance(item, str):
         return item in container
     raise EvaluationError(f"`in` needs a list on its right, not {an(type_name(container))}")
+
+
+def object_key(key):
+    """A key of an object built by the policy: a string, so that it means one thing in
+    JSON, in messages and to ``in`` (Python would merge the keys ``1`` and ``true``)."""
+    if type(key) is str:
+        return key
+    raise EvaluationError(f"an object key must be a string, not {an(type_name(key))}")
+
+
+def coalesce(*thunks):
+    """``coalesce(a, b, …)``: the first argument not null; the later ones are not evaluated."""
+    for thunk in thunks:
+        value = thunk()
+        if value is not None:
+            return value
+    return None
 
 
 def add(a, b):
@@ -227,11 +247,12 @@ PRESENT = functools.partial(operator.is_not, None)  # a C-level "is not None", f
 
 def _extreme(pick, name: str, args):
     values = args[0] if len(args) == 1 and type(args[0]) is list else _values(args)
-    try:
-        return pick(filter(PRESENT, values), default=None)
-    except TypeError:
-        kinds = ", ".join(sorted({type_name(v) for v in values if v is not None}))
-        raise EvaluationError(f"{name}() of values that cannot be compared: {kinds}") from None
+    present = [v for v in values if v is not None]
+    kinds = {_ORDER_KINDS.get(type(v)) for v in present}
+    if len(kinds) > 1 or None in kinds:  # booleans, lists, durations, or a mix
+        listed = ", ".join(sorted({type_name(v) for v in present}))
+        raise EvaluationError(f"{name}() of values that cannot be compared: {listed}")
+    return pick(present) if present else None
 
 
 def fn_min(*args):
@@ -278,7 +299,7 @@ def fn_first(xs):
 
 
 def fn_join(xs, separator=", "):
-    return str(separator).join(v if type(v) is str else display(v) for v in items(xs) if v is not None)
+    return display(separator).join(v if type(v) is str else display(v) for v in items(xs) if v is not None)
 
 
 def fn_coalesce(*args):
@@ -308,7 +329,7 @@ _PY_TYPES = {"int": "number", "float": "number", "str": "string", "NoneType": "n
 
 def explain(exc: BaseException) -> str:
     """A run-time failure in the policy language's words (never Python's)."""
-    if isinstance(exc, EvaluationError):
+    if isinstance(exc, (EvaluationError, DateOutOfRange)):
         return str(exc)
     text = str(exc)
     for python, ours in _PY_TYPES.items():

@@ -50,8 +50,19 @@ def parse_duration(text: str) -> Duration | None:
     return make_duration(int(parts[0]), parts[1])
 
 
+class DateOutOfRange(ArithmeticError):
+    """Date arithmetic that leaves the calendar (years 1 to 9999), in words for the policy's editor."""
+
+
 def add_duration(day: datetime.date, span: Duration) -> datetime.date:
     """``day + span``: months first (clamping the day to the month's end), then days."""
+    try:
+        return _add_duration(day, span)
+    except (ValueError, OverflowError):
+        raise DateOutOfRange(f"{day.isoformat()} + {span} is outside the calendar (years 1 to 9999)") from None
+
+
+def _add_duration(day: datetime.date, span: Duration) -> datetime.date:
     if span.years and not span.months and not span.days:  # the common case, 7 years: no calendar arithmetic
         try:
             return day.replace(year=day.year + span.years)

@@ -16,10 +16,10 @@ POLICIES = ROOT / "policies" / "ecfmg-certification"
 
 @pytest.fixture
 def policy(tmp_path: Path) -> Path:
-    """A copy of the policy folder with an empty tests/ folder."""
+    """A copy of the policy folder with a tests/ folder holding only the example records (in records/)."""
     folder = tmp_path / "ecfmg-certification"
     shutil.copytree(POLICIES, folder, ignore=shutil.ignore_patterns("tests"))
-    (folder / "tests").mkdir()
+    shutil.copytree(ROOT / "examples", folder / "tests" / "records", ignore=shutil.ignore_patterns("*.jsonl"))
     return folder
 
 
@@ -32,7 +32,7 @@ def write_case(policy: Path, name: str, text: str) -> Path:
 PASSING = """\
     name: the eligible example, by file
     as_of: "2020-06-01"
-    record_file: ../../../../examples/eligible.json
+    record_file: records/eligible.json
     expect:
       decision: eligible
       rules: {exams.passed_in_window: met, application.fee: met}
@@ -48,9 +48,7 @@ def test_the_projects_own_cases_pass_with_full_coverage():
 
 
 def test_record_file_relative_to_the_case(policy):
-    (policy.parent / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / "eligible.json", policy.parent / "examples")
-    write_case(policy, "ok.yaml", PASSING.replace("../../../../examples", "../../examples"))
+    write_case(policy, "ok.yaml", PASSING)
     proc = run_cli("test", policy)
     assert proc.returncode == 0, proc.stdout
     assert "1 passed, 0 failed" in proc.stdout
@@ -60,12 +58,12 @@ def test_a_failing_case_shows_expected_against_actual_with_the_rules_message(pol
     write_case(policy, "wrong.yaml", """\
         name: pending example wrongly expected eligible
         as_of: "2020-06-01"
-        record_file: ../../../../examples/pending.json
+        record_file: records/pending.json
         expect:
           decision: eligible
           rules: {education.diploma_received: met, exams.passed_in_window: unmet}
           outputs: {window_ends_on: "2026-05-03"}
-        """.replace("../../../../examples", str(ROOT / "examples")))
+        """)
     proc = run_cli("test", policy)
     assert proc.returncode == 1
     out = proc.stdout
@@ -79,7 +77,7 @@ def test_a_failing_case_shows_expected_against_actual_with_the_rules_message(pol
 
 
 def test_an_unknown_rule_id_in_a_case_is_a_failure_with_a_suggestion(policy):
-    write_case(policy, "typo.yaml", PASSING.replace("../../../../examples", str(ROOT / "examples"))
+    write_case(policy, "typo.yaml", PASSING
                .replace("application.fee: met", "application.fees: met"))
     proc = run_cli("test", policy)
     assert proc.returncode == 1
@@ -88,7 +86,7 @@ def test_an_unknown_rule_id_in_a_case_is_a_failure_with_a_suggestion(policy):
 
 
 def test_policy_version_in_a_case_forces_that_version(policy):
-    write_case(policy, "forced.yaml", PASSING.replace("../../../../examples", str(ROOT / "examples"))
+    write_case(policy, "forced.yaml", PASSING
                .replace('as_of: "2020-06-01"', 'as_of: "2023-06-01"\n    policy_version: "2004.1"')
                .replace("application.fee: met", "school.listed: met"))
     proc = run_cli("test", policy, "--format", "json")
@@ -97,7 +95,7 @@ def test_policy_version_in_a_case_forces_that_version(policy):
 
 
 def test_coverage_table_and_min_coverage(policy):
-    write_case(policy, "ok.yaml", PASSING.replace("../../../../examples", str(ROOT / "examples")))
+    write_case(policy, "ok.yaml", PASSING)
     proc = run_cli("test", policy)
     assert proc.returncode == 0
     assert "2004.1   application.fee                            yes  -     met   <- not covered" in proc.stdout
@@ -107,13 +105,13 @@ def test_coverage_table_and_min_coverage(policy):
 
 
 def test_min_coverage_zero_still_fails_when_a_rule_was_never_reached(policy):
-    write_case(policy, "ok.yaml", PASSING.replace("../../../../examples", str(ROOT / "examples")))
+    write_case(policy, "ok.yaml", PASSING)
     assert run_cli("test", policy, "--min-coverage", "0").returncode == 1
 
 
 def test_junit_report_has_one_testcase_per_case_and_failures(policy):
-    write_case(policy, "a-ok.yaml", PASSING.replace("../../../../examples", str(ROOT / "examples")))
-    write_case(policy, "b-bad.yaml", PASSING.replace("../../../../examples", str(ROOT / "examples"))
+    write_case(policy, "a-ok.yaml", PASSING)
+    write_case(policy, "b-bad.yaml", PASSING
                .replace("decision: eligible", "decision: ineligible"))
     report = policy.parent / "report.xml"
     proc = run_cli("test", policy, "--format", "junit", "--output", report)
@@ -146,7 +144,7 @@ def test_a_broken_case_file_is_reported_with_its_position(policy):
 
 
 def test_a_case_against_a_broken_policy_exits_3(policy):
-    write_case(policy, "ok.yaml", PASSING.replace("../../../../examples", str(ROOT / "examples")))
+    write_case(policy, "ok.yaml", PASSING)
     seed = policy / "2004-06-14.yaml"
     seed.write_text(seed.read_text().replace("require: listed", "require: listd"))
     proc = run_cli("test", policy)

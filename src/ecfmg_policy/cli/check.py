@@ -11,7 +11,7 @@ import click
 from ecfmg_policy.cli import report
 from ecfmg_policy.cli.common import DateParam, fail_policy, parse_data
 from ecfmg_policy.api import load_data
-from ecfmg_policy.errors import InputError, PolicyError, UsageError
+from ecfmg_policy.errors import InputError, PolicyError, UsageError, clip, terminal_safe
 from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
 from ecfmg_policy.evaluator.policyset import bundled_policies, load_policy_set
 from ecfmg_policy.evaluator.records import iter_records
@@ -66,7 +66,7 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
             else:
                 result = evaluator.evaluate(entry.label, entry.value, as_of)
                 for pointer, message in result.errors if result.decision == "invalid" else ():
-                    click.echo(f"{entry.label}#{pointer}: error: {message}", err=True)
+                    click.echo(terminal_safe(f"{entry.label}#{pointer}: error: {clip(message, 800)}"), err=True)
             results.append(result)
             if output_format == "jsonl":
                 report.write_jsonl(result, stream)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ecfmg_policy import __version__
-from ecfmg_policy.errors import Diagnostic
+from ecfmg_policy.errors import Diagnostic, terminal_safe
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -20,7 +20,8 @@ def as_json(diagnostics: tuple[Diagnostic, ...], counts: dict) -> str:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's text: GitHub's own escapes, then nothing a log viewer would act on."""
+    return terminal_safe(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

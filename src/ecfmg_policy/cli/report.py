@@ -3,6 +3,9 @@
 The JSON shape is the contract of spec §8 and of ``schemas/result.schema.json``.
 Text is for a person: the decision in words, every requirement still open with
 its message, and the policy's outputs (deadlines, attempts left) by name.
+Every string in it that came from a record, a file name or a policy is passed
+through :func:`~ecfmg_policy.errors.terminal_safe` first, so no record can
+draw a decision line of its own or send the terminal a command.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections import Counter
 
 import click
 
+from ecfmg_policy.errors import terminal_safe as safe
 from ecfmg_policy.evaluator.evaluate import DECISIONS, RecordResult
 from ecfmg_policy.evaluator.values import display, to_json_value
 
@@ -88,14 +92,14 @@ def text_for(result: RecordResult, color: bool) -> str:
     scope = "not an international medical graduate"
     if result.policy is not None and result.policy.policy.scope_source is None:
         scope = "the policy does not apply"
-    header = f"{result.record}: {style(label, fg, bold=True)} as of {result.as_of.isoformat()}"
+    header = f"{safe(result.record)}: {style(label, fg, bold=True)} as of {result.as_of.isoformat()}"
     if result.policy is not None:
         p = result.policy.policy
-        header += f" ({p.name} {p.version})"
+        header += f" ({safe(p.name)} {safe(p.version)})"
     lines.append(header)
     lines.append("  " + words.format(open=open_count, blocked=blocked, scope=scope))
     for place, message in result.errors:
-        lines.append(f"  {style('error', 'magenta')} at {place}: {message}")
+        lines.append(f"  {style('error', 'magenta')} at {safe(place)}: {safe(message)}")
     if result.decision == "not_applicable":
         return "\n".join(lines)
     for rule in sorted(result.rules, key=lambda r: {"blocked": 0, "error": 1, "unmet": 2}.get(r.outcome, 3)):
@@ -103,14 +107,14 @@ def text_for(result: RecordResult, color: bool) -> str:
             continue
         word, colour = _MARKS[rule.outcome]
         advisory = " (advisory)" if rule.severity == "advisory" else ""
-        lines.append(f"  {style(f'{word:<8}', colour)} {rule.id}: {rule.title}{advisory}")
+        lines.append(f"  {style(f'{word:<8}', colour)} {safe(rule.id)}: {safe(rule.title)}{advisory}")
         if rule.message:
-            lines.append(f"           {rule.message}")
+            lines.append(f"           {safe(rule.message)}")
     shown = {k: v for k, v in result.outputs.items() if v not in (None, [], {})}
     if shown:
         lines.append("  details:")
         for name, value in shown.items():
-            lines.append(f"    {name.replace('_', ' ')}: {_display_output(value)}")
+            lines.append(f"    {safe(name.replace('_', ' '))}: {safe(_display_output(value))}")
     return "\n".join(lines)
 
 

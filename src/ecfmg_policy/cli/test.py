@@ -11,26 +11,27 @@ import click
 
 from ecfmg_policy.cli.common import fail_policy, parse_data
 from ecfmg_policy.cli.lint import default_policy_paths
-from ecfmg_policy.errors import InputError, PolicyError, UsageError
-from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, case_files, load_case
+from ecfmg_policy.errors import InputError, PolicyError, UsageError, terminal_safe
+from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, case_entries, load_case
 from ecfmg_policy.evaluator.values import display
 
 
 def _show(value) -> str:
-    return json.dumps(value) if not isinstance(value, str) else value
+    """A value for a person; escaped, since cases and policies are untrusted text."""
+    return terminal_safe(json.dumps(value) if not isinstance(value, str) else value)
 
 
 def failure_text(outcome: CaseResult) -> str:
     """Expected against actual, one line each, with the rule's own message."""
     if outcome.problem:
-        return f"    could not run: {outcome.problem}"
+        return f"    could not run: {terminal_safe(outcome.problem)}"
     lines = []
     for m in outcome.mismatches:
-        lines.append(f"    {m.what}:")
+        lines.append(f"    {terminal_safe(m.what)}:")
         lines.append(f"      - expected: {_show(m.expected)}")
         lines.append(f"      + actual:   {_show(m.actual)}")
         if m.detail:
-            lines.append(f"        ({m.detail})")
+            lines.append(f"        ({terminal_safe(m.detail)})")
     return "\n".join(lines)
 
 
@@ -38,7 +39,7 @@ def coverage_table(coverage: Coverage) -> str:
     lines = ["rule coverage (met / failing = unmet or blocked):",
              f"  {'version':<8} {'rule':<42} {'met':<4} {'fail':<5} reached"]
     for key in coverage.rule_order:
-        version, rule_id = key
+        version, rule_id = map(terminal_safe, key)
         reached = coverage.reached[key]
         met = "yes" if "met" in reached else "-"
         fail = "yes" if reached & {"unmet", "blocked"} else "-"
@@ -68,9 +69,10 @@ def as_junit(outcomes: list[CaseResult], coverage: Coverage) -> str:
     suite = ET.Element("testsuite", name="ecfmg-policy", tests=str(len(outcomes)), failures=str(failures),
                        errors="0", skipped="0")
     for o in outcomes:
-        case = ET.SubElement(suite, "testcase", classname=o.case.file.stem, name=o.case.name, file=str(o.case.file))
+        case = ET.SubElement(suite, "testcase", classname=terminal_safe(o.case.file.stem),
+                             name=terminal_safe(o.case.name), file=terminal_safe(str(o.case.file)))
         if not o.passed:
-            summary = o.problem or "; ".join(f"{m.what}: expected {_show(m.expected)}, got {_show(m.actual)}"
+            summary = terminal_safe(o.problem or "") or "; ".join(f"{m.what}: expected {_show(m.expected)}, got {_show(m.actual)}"
                                              for m in o.mismatches)
             failure = ET.SubElement(case, "failure", message=summary, type="mismatch")
             failure.text = failure_text(o)
@@ -99,13 +101,13 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
     Exit status: 0 all cases pass (and coverage is met); 1 a case failed or coverage
     is short; 2 a case file is broken; 3 a broken policy.
     """
-    files = case_files(list(paths) or default_policy_paths())
-    if not files:
+    entries = case_entries(list(paths) or default_policy_paths())
+    if not entries:
         raise click.UsageError("no test cases found (YAML files in a tests/ folder)")
     runner = Runner(policy_path, parse_data(data_args))
     outcomes: list[CaseResult] = []
-    broken: list[str] = []
-    for file in files:
+    broken: list[str] = [entry.problem.render() for entry in entries if entry.problem is not None]
+    for file in (entry.path for entry in entries if entry.problem is None):
         try:
             outcomes.append(runner.run(load_case(file, policy_path)))
         except InputError as exc:
@@ -128,7 +130,8 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
     elif output_format == "junit":
         text = as_junit(outcomes, coverage)
     else:
-        parts = [f"FAIL {o.case.file}: {o.case.name}\n{failure_text(o)}" for o in failed]
+        parts = [f"FAIL {terminal_safe(str(o.case.file))}: {terminal_safe(o.case.name)}\n{failure_text(o)}"
+                 for o in failed]
         if outcomes:
             parts.append(coverage_table(coverage))
         parts.append(verdict)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ecfmg_policy.cli.common import fail_policy
-from ecfmg_policy.errors import PolicyError
+from ecfmg_policy.errors import PolicyError, terminal_safe
 from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, load_policy_set
 from ecfmg_policy.evaluator.values import display, to_json_value
 from ecfmg_policy.evaluator.versions import changes_between
@@ -42,7 +42,8 @@ def _text(name: str, entries: list[dict]) -> str:
     lines = [f"{name}: {len(entries)} version(s)"]
     for e in entries:
         until = e["effective_to"] or "now"
-        lines.append(f"\n{e['version']:<8} {e['effective_from']} to {until}   {e['file']}")
+        lines.append("")
+        lines.append(f"{e['version']:<8} {e['effective_from']} to {until}   {e['file']}")
         if e["source"]:
             lines.append(f"         source: {' '.join(e['source'].split())}")
         c = e["changes"]
@@ -61,7 +62,7 @@ def _text(name: str, entries: list[dict]) -> str:
                            ("outputs added/changed/removed", "outputs_changed")):
             if c[key]:
                 lines.append(f"           {label}: {', '.join(c[key])}")
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)  # policy text is untrusted; lines are ours
 
 
 @click.command()

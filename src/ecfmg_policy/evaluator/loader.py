@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, did_you_mean
+from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, clip, did_you_mean
 from ecfmg_policy.evaluator import model as m
 from ecfmg_policy.evaluator.parser import ExpressionSyntaxError, parse_expression
 from ecfmg_policy.evaluator.schemas import describe_error, validator
@@ -176,7 +176,13 @@ class _Builder:
         params = []
         for name, value in node.entries.items():
             plain = to_plain(value)
-            if isinstance(plain, str) and (duration := parse_duration(plain)) is not None:
+            try:
+                duration = parse_duration(plain) if isinstance(plain, str) else None
+            except (ValueError, OverflowError):  # "99…9 years": more digits than Python will read
+                self.problems.append(Diagnostic(f"`{clip(plain, 40)}` is too long a duration", code="policy-value",
+                                                position=value.position, hint="write a duration such as `7 years`"))
+                continue
+            if duration is not None:
                 plain = duration
             params.append(m.Param(name, plain, node.key_positions[name]))
         return tuple(params)

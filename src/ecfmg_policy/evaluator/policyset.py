@@ -8,6 +8,7 @@ date in question would not use it.
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ from ecfmg_policy.evaluator.compiler import CompiledPolicy, compile_policy
 from ecfmg_policy.evaluator.loader import load_policy_file
 from ecfmg_policy.evaluator.model import Policy
 from ecfmg_policy.evaluator.versions import resolve_versions_leniently
+from ecfmg_policy.evaluator.yaml_source import FolderEntry, folder_files
 
 
 def bundled_policies() -> Path:
@@ -61,11 +63,18 @@ class PolicySet:
 
 def policy_files(path: Path) -> list[Path]:
     """Policy files under ``path``: ``*.yaml``/``*.yml``, skipping ``tests`` folders and reference data."""
-    if path.is_file():
-        return [path]
-    found = [p for p in sorted(path.rglob("*.y*ml"))
-             if p.suffix in (".yaml", ".yml") and "tests" not in p.relative_to(path).parts[:-1]]
-    return found
+    return [entry.path for entry in policy_entries(path) if entry.problem is None]
+
+
+def policy_entries(path: Path) -> list[FolderEntry]:
+    """:func:`policy_files`, with the entries that cannot be read and why.
+
+    Links inside the folder are not followed but reported, each by name: a
+    policy folder cannot make the engine read a file outside it.
+    """
+    if os.path.isfile(path):
+        return [FolderEntry(path)]
+    return folder_files(path, (".yaml", ".yml"), recursive=True, skip=("tests",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +93,15 @@ def analyse_policy_set(path: Path) -> Analysis:
     that check are compiled.  ``load_policy_set`` refuses any problem, ``lint``
     reports them all.
     """
-    if not path.exists():
+    if not os.path.exists(path):
         return Analysis((), (), (Diagnostic("policy path does not exist", source=str(path), code="policy-missing",
                                             hint="pass a policy file or a directory of them"),))
-    files = policy_files(path)
-    if not files:
+    entries = policy_entries(path)
+    if not entries:
         return Analysis((), (), (Diagnostic("no policy files (*.yaml) found", source=str(path),
                                             code="policy-missing"),))
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = [entry.problem for entry in entries if entry.problem is not None]
+    files = [entry.path for entry in entries if entry.problem is None]
     loaded = []
     for file in files:
         try:
@@ -99,7 +109,7 @@ def analyse_policy_set(path: Path) -> Analysis:
             problems.extend(loaded[-1].problems)
         except PolicyError as exc:
             problems.extend(exc.diagnostics)
-    policies, timeline_problems = resolve_versions_leniently(loaded, complete=len(loaded) == len(files))
+    policies, timeline_problems = resolve_versions_leniently(loaded, complete=len(loaded) == len(entries))
     problems.extend(timeline_problems)
     compiled: list[CompiledPolicy] = []
     for policy in policies:

@@ -1,14 +1,20 @@
 """Read applicant records and reference data: files, directories, JSON Lines, stdin.
 
 A record that cannot be read or parsed becomes an entry with a diagnostic,
-never an exception that stops the others.  Valid records have their date
-strings turned into dates, at exactly the places the schema says are dates.
+never an exception that stops the others: each line of a JSON Lines file
+stands alone, down to its bytes (one line that is not UTF-8 spoils only
+itself).  Numbers JSON allows but arithmetic cannot trust (``NaN``,
+``Infinity``, ``1e400``, integers of thousands of digits) are refused with
+their pointer rather than decided on.  Valid records have their date strings
+turned into dates, at exactly the places the schema says are dates.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import math
+import os
 import re
 import sys
 from json.decoder import scanstring
@@ -17,10 +23,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from ecfmg_policy.errors import Diagnostic, InputError, Position
+from ecfmg_policy.errors import Diagnostic, InputError, Position, clip
 from ecfmg_policy.evaluator.schemas import KEYED_LISTS, describe_error, json_pointer, static_type, validator
 from ecfmg_policy.evaluator.types import date_paths
-from ecfmg_policy.evaluator.yaml_source import position_at, read_text
+from ecfmg_policy.evaluator.yaml_source import (LARGEST_NUMBER, LONGEST_NUMBER, decode_utf8, folder_files,
+                                                position_at, read_bytes, read_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +49,21 @@ def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
     """Every record named by the command line, in order."""
     for argument in arguments:
         if argument == "-":
-            yield from _from_text((stdin or sys.stdin).read(), "-", lines=False)
+            stream = stdin or sys.stdin
+            data = getattr(stream, "buffer", stream).read()
+            yield from _from_bytes(data.encode("utf-8") if isinstance(data, str) else data, "-", lines=False)
             continue
         path = Path(argument)
-        if path.is_dir():
-            children = sorted(p for p in path.iterdir() if p.suffix in (".json", ".jsonl") and p.is_file())
+        if os.path.isdir(path):  # never raises, unlike Path.is_dir on a folder we may not search
+            children = folder_files(path, (".json", ".jsonl"))
             if not children:
                 yield RecordInput(argument, problem=Diagnostic("directory holds no .json or .jsonl files",
                                                                source=argument, hint="name a record file"))
             for child in children:
-                yield from _from_file(child)
+                if child.problem is not None:
+                    yield RecordInput(str(child.path), problem=child.problem)
+                else:
+                    yield from _from_file(child.path)
         else:
             yield from _from_file(path)
 
@@ -59,20 +71,32 @@ def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
 def _from_file(path: Path) -> Iterator[RecordInput]:
     label = str(path)
     try:
-        text = read_text(path, label)
+        data = read_bytes(path, label)
     except InputError as exc:
         yield RecordInput(label, problem=exc.diagnostic)
         return
-    yield from _from_text(text, label, lines=path.suffix == ".jsonl")
+    yield from _from_bytes(data, label, lines=path.suffix == ".jsonl")
 
 
-def _from_text(text: str, label: str, lines: bool) -> Iterator[RecordInput]:
+def _from_bytes(data: bytes, label: str, lines: bool) -> Iterator[RecordInput]:
+    """One record, or one a line: JSON Lines are split on ``\\n`` alone (U+2028 may sit inside a string)."""
     if not lines:
+        try:
+            text = decode_utf8(data, label)
+        except InputError as exc:
+            yield RecordInput(label, problem=exc.diagnostic)
+            return
         yield parse_record_text(text, label, label, line_offset=0)
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            yield parse_record_text(line, f"{label}:{number}", label, line_offset=number - 1)
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip(b" \t\r"):
+            continue
+        try:
+            line = decode_utf8(raw, label, first_line=number, what="line")
+        except InputError as exc:
+            yield RecordInput(f"{label}:{number}", problem=exc.diagnostic)
+            continue
+        yield parse_record_text(line, f"{label}:{number}", label, line_offset=number - 1)
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -93,7 +117,7 @@ def _no_duplicates(pairs):
 
 def _duplicate_key_place(text: str) -> tuple[list, int] | None:
     """Path and index of the first repeated key: json's hooks see keys but not where they stand."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int, parse_constant=_Unusable)
 
     def skip(i: int) -> int:
         return _WHITESPACE.match(text, i).end()
@@ -127,9 +151,61 @@ def _duplicate_key_place(text: str) -> tuple[list, int] | None:
     return walk(0, [])[1]
 
 
+class _Unusable:
+    """Stands in for a number arithmetic cannot trust, so that its pointer can be found after parsing."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _parse_float(text: str):
+    value = float(text)
+    return value if math.isfinite(value) else _Unusable(text)
+
+
+def _parse_int(text: str):
+    if len(text) > LONGEST_NUMBER:  # before int(): past 4,300 digits Python refuses
+        return _Unusable(text)
+    value = int(text)
+    return value if abs(value) <= LARGEST_NUMBER else _Unusable(text)
+
+
+def _unusable_numbers(value: Any, path: list) -> Iterator[tuple[list, str]]:
+    if isinstance(value, _Unusable):
+        yield path, value.text
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unusable_numbers(item, path + [key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unusable_numbers(item, path + [index])
+
+
+def _number_problem(value: Any, label: str) -> Diagnostic | None:
+    found = list(_unusable_numbers(value, []))
+    if not found:
+        return None
+    path, text = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    what = "is not a number JSON allows" if text in ("NaN", "Infinity", "-Infinity") else "is too large a number"
+    return Diagnostic(f"`{clip(text, 40)}` {what}{more}; numbers must be finite and at most "
+                      f"{LARGEST_NUMBER:.1e}".replace("+", "") + " in size", source=label, pointer=json_pointer(path) or "/",
+                      code="json-number", hint="write an ordinary number")
+
+
 def parse_record_text(text: str, label: str, file: str, line_offset: int) -> RecordInput:
+    unusable: list[_Unusable] = []
+
+    def noted(parsed):
+        if isinstance(parsed, _Unusable):
+            unusable.append(parsed)
+        return parsed
+
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates)
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_float=lambda t: noted(_parse_float(t)),
+                           parse_int=lambda t: noted(_parse_int(t)), parse_constant=lambda t: noted(_Unusable(t)))
     except _DuplicateKey as exc:
         path, index = _duplicate_key_place(text) or ([exc.args[0]], 0)
         pos = position_at(file, text, index)
@@ -146,6 +222,8 @@ def parse_record_text(text: str, label: str, file: str, line_offset: int) -> Rec
         return RecordInput(label, problem=Diagnostic(f"malformed JSON: {exc.msg}", position=where,
                                                      hint="check for a missing comma, quote or bracket",
                                                      code="json-syntax"))
+    if unusable:
+        return RecordInput(label, problem=_number_problem(value, label))
     if not isinstance(value, dict):
         return RecordInput(label, problem=Diagnostic("a record must be a JSON object", source=label, pointer="",
                                                      code="json-structure"))

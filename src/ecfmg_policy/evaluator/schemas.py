@@ -12,6 +12,7 @@ from importlib import resources
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from ecfmg_policy.errors import clip
 from ecfmg_policy.evaluator import types as t
 
 SCHEMA_FILES = {
@@ -54,21 +55,30 @@ def json_pointer(path) -> str:
 
 
 def describe_error(error) -> str:
-    """A jsonschema error in words a record's author understands."""
+    """A jsonschema error in words a record's author understands.
+
+    The record's own text is shortened: a 50 MB value must not come back whole in every message.
+    """
     kind = error.validator
     if kind == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         known = ", ".join(sorted(error.schema.get("properties", {})))
-        return f"unknown field(s) {', '.join(f'`{e}`' for e in extra)}; allowed here: {known}"
+        shown = ", ".join(f"`{clip(e, 80)}`" for e in extra[:10])
+        shown += f" and {len(extra) - 10} more" if len(extra) > 10 else ""
+        return f"unknown field(s) {shown}; allowed here: {known}"
     if kind == "required":
         return error.message.replace("is a required property", "is required but missing")
     if kind == "format":
-        return f"`{error.instance}` is not a valid {error.validator_value} (expected a real date as YYYY-MM-DD)"
+        return f"`{_shown(error.instance)}` is not a valid {error.validator_value} (expected a real date as YYYY-MM-DD)"
     if kind == "enum":
-        return f"`{error.instance}` is not allowed; expected one of {', '.join(map(str, error.validator_value))}"
+        return f"`{_shown(error.instance)}` is not allowed; expected one of {', '.join(map(str, error.validator_value))}"
     if kind == "oneOf" and all(set(sub) == {"required"} for sub in error.validator_value):
         names = " or ".join(f"`{sub['required'][0]}`" for sub in error.validator_value)
         return f"needs exactly one of {names}"
     if kind == "pattern":
-        return f"`{error.instance}` does not have the expected form ({error.validator_value})"
-    return error.message
+        return f"`{_shown(error.instance)}` does not have the expected form ({error.validator_value})"
+    return clip(error.message, 300)
+
+
+def _shown(value) -> str:
+    return clip(str(value), 100)

@@ -5,12 +5,18 @@ tests (as OpenFisca keeps its tests beside its parameters): a record inline or
 by file, an as-of date, optionally a forced version, and the expected
 decision, rule outcomes and outputs.  The runner evaluates each case exactly
 as ``check`` would and compares only what the case names.
+
+Cases are shared like code, so a case can make the engine read only its own
+record: ``record_file`` is found inside the case's folder, never through an
+absolute path, ``..`` or a link, and folders of cases are listed without
+following links.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +27,8 @@ from ecfmg_policy.evaluator.evaluate import RecordResult
 from ecfmg_policy.evaluator.loader import check_structure
 from ecfmg_policy.evaluator.records import parse_record_text
 from ecfmg_policy.evaluator.values import to_json_value
-from ecfmg_policy.evaluator.yaml_source import YMap, load_yaml, read_text, to_plain
+from ecfmg_policy.evaluator.yaml_source import (FolderEntry, YMap, decode_utf8, folder_files, load_yaml, read_inside,
+                                                read_text, to_plain)
 
 FAILING = ("unmet", "blocked")
 
@@ -91,13 +98,19 @@ class Coverage:
 
 def case_files(paths: list[Path]) -> list[Path]:
     """YAML files inside a ``tests`` folder under each path (or the files themselves)."""
-    found: list[Path] = []
+    return [entry.path for entry in case_entries(paths) if entry.problem is None]
+
+
+def case_entries(paths: list[Path]) -> list[FolderEntry]:
+    """:func:`case_files`, with the entries that cannot be read (links, pipes, unlistable folders) and why."""
+    found: list[FolderEntry] = []
     for path in paths:
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*.y*ml"))
-                         if p.suffix in (".yaml", ".yml") and "tests" in p.resolve().parts[:-1])
+        if os.path.isfile(path):
+            found.append(FolderEntry(path))
+        elif os.path.isdir(path):
+            found.extend(e for e in folder_files(path, (".yaml", ".yml"), recursive=True)
+                         if "tests" in e.path.parent.resolve().parts
+                         or e.problem is not None and e.problem.code == "folder-unreadable")
     return found
 
 
@@ -124,8 +137,9 @@ def load_case(file: Path, policy_dir: Path | None = None) -> TestCase:
     if isinstance(as_of, str):
         as_of = datetime.date.fromisoformat(as_of)
     if "record_file" in plain:
-        record_path = (file.parent / plain["record_file"]).resolve()
-        entry = parse_record_text(read_text(record_path, str(record_path)), str(record_path), str(record_path), 0)
+        record_path, data = read_inside(file.parent, plain["record_file"], root.entries["record_file"].position)
+        text = decode_utf8(data, str(record_path))
+        entry = parse_record_text(text, str(record_path), str(record_path), 0)
         if entry.problem is not None:
             raise InputError(entry.problem)
         record = entry.value

@@ -5,18 +5,27 @@ duplicate keys.  Policy editors need both: an error in an expression must point
 into the YAML file, and a duplicated rule key is a mistake to report.  We
 compose the node tree with the safe loader, refuse aliases (no "billion laughs"),
 and build small typed nodes that remember their position.
+
+Reading files is here too, with the rules every input obeys (spec §9: no input
+can make the engine read another file): folders are listed without following
+links, links and special files inside them are refused by name, and a file a
+policy test names is found inside its folder or not at all.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
+import os
+import stat
+import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
 
-from ecfmg_policy.errors import Diagnostic, InputError, Position
+from ecfmg_policy.errors import Diagnostic, InputError, Position, clip
 
 # libyaml's safe loader when PyYAML has it (ten times faster, same safe constructors),
 # else the pure-Python one; both compose nodes with the character positions we need.
@@ -25,6 +34,11 @@ _BLOCK_STYLES = ("|", ">")
 MAX_YAML_DEPTH = 64
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _SCALAR_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp")}
+_INT_TAG = "tag:yaml.org,2002:int"
+# Numbers are those a double holds: JSON output and float arithmetic need no more, and
+# Python refuses to print integers past 4,300 digits.  A longer text is refused unread.
+LARGEST_NUMBER = sys.float_info.max
+LONGEST_NUMBER = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +127,121 @@ def to_plain(node: YNode) -> Any:
 def read_text(path: Path, label: str | None = None) -> str:
     """Read a UTF-8 file, turning OS and decoding failures into diagnostics."""
     label = label or str(path)
+    return decode_utf8(read_bytes(path, label), label)
+
+
+def read_bytes(path: Path, label: str | None = None) -> bytes:
+    """A file's bytes; an OS failure becomes a diagnostic."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise InputError(Diagnostic(f"cannot read file: {exc.strerror or exc}", source=label,
+        raise InputError(Diagnostic(f"cannot read file: {exc.strerror or exc}", source=label or str(path),
                                     hint="check the path and its permissions")) from None
+
+
+def decode_utf8(data: bytes, label: str, first_line: int = 1, what: str = "file") -> str:
+    """``data`` as text; a byte that is not UTF-8 is reported at its line and column."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         good = data[: exc.start].decode("utf-8", errors="replace")
         pos = position_at(label, good, len(good))
-        raise InputError(Diagnostic(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                                    position=Position(label, pos.line, pos.column),
+        raise InputError(Diagnostic(f"{what} is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                                    position=Position(label, pos.line + first_line - 1, pos.column),
                                     hint="save the file as UTF-8")) from None
+
+
+@dataclass(frozen=True, slots=True)
+class FolderEntry:
+    """A file found in a folder, or why an entry of the folder cannot be read."""
+
+    path: Path
+    problem: Diagnostic | None = None
+
+
+def folder_files(folder: Path, suffixes: tuple[str, ...], recursive: bool = False,
+                 skip: tuple[str, ...] = ()) -> list[FolderEntry]:
+    """The regular files in ``folder`` whose names end in ``suffixes``, sorted by path.
+
+    Links are never followed, so a folder cannot lead the engine to a file
+    outside it; a link or a special file (a pipe would hang the read) that
+    would have been read is an entry with its problem, never a silent skip.
+    A folder that cannot be listed is one such entry; the others are kept.
+    ``skip`` names subfolders not to enter (a policy folder's ``tests``).
+    """
+    found: list[FolderEntry] = []
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        return [FolderEntry(folder, Diagnostic(f"cannot list folder: {exc.strerror or exc}", source=str(folder),
+                                               code="folder-unreadable", hint="check the folder's permissions"))]
+    for entry in entries:
+        path = Path(folder, entry.name)
+        wanted = path.suffix in suffixes
+        if entry.is_symlink():
+            into_folder = recursive and os.path.isdir(path)
+            if wanted or into_folder:
+                found.append(FolderEntry(path, Diagnostic(
+                    f"`{entry.name}` is a symbolic link; folders are read without following links",
+                    source=str(path), code="file-link",
+                    hint="copy the file into the folder, or name its target on the command line")))
+        elif entry.is_dir(follow_symlinks=False):
+            if recursive and entry.name not in skip:
+                found.extend(folder_files(path, suffixes, recursive, skip))
+            elif wanted and not recursive:
+                found.append(FolderEntry(path, _not_regular(path, entry.name, "a folder")))
+        elif entry.is_file(follow_symlinks=False):
+            if wanted:
+                found.append(FolderEntry(path))
+        elif wanted:
+            found.append(FolderEntry(path, _not_regular(path, entry.name, "a pipe, socket or device")))
+    return sorted(found, key=lambda e: e.path)
+
+
+def _not_regular(path: Path, name: str, kind: str) -> Diagnostic:
+    return Diagnostic(f"`{name}` is not a regular file ({kind})", source=str(path), code="file-special",
+                      hint="only plain files are read from a folder")
+
+
+def read_inside(folder: Path, name: str, where: Position) -> tuple[Path, bytes]:
+    """The file ``name`` (relative) inside ``folder``, or :class:`InputError` placed at ``where``.
+
+    A policy test case names its record file; whoever shares the case must not
+    be able to make the engine read (and echo) anything else: absolute paths,
+    ``..``, links and special files are refused before a byte is read.
+    """
+    hint = "name a plain file in the case's folder or below it, e.g. `records/applicant.json`"
+
+    def refuse(message: str):
+        raise InputError(Diagnostic(message, position=where, code="record-file", hint=hint))
+
+    shown = clip(name, 80)
+    relative = PurePath(name)
+    if not name or relative.is_absolute() or relative.anchor:
+        refuse(f"record file `{shown}` is an absolute path; it must be relative to the case's folder")
+    if ".." in relative.parts:
+        refuse(f"record file `{shown}` leads out of the case's folder through `..`")
+    path = folder
+    info = None
+    for part in relative.parts:
+        path = path / part
+        try:
+            info = os.lstat(path)
+        except OSError as exc:
+            refuse(f"cannot read record file `{shown}`: {exc.strerror or exc}")
+        if stat.S_ISLNK(info.st_mode):
+            refuse(f"record file `{shown}` goes through a symbolic link (`{clip(part, 80)}`); links are not followed")
+    if info is None or not stat.S_ISREG(info.st_mode):
+        refuse(f"record file `{shown}` is not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced since it was looked at
+                refuse(f"record file `{shown}` is not a regular file")
+            return path, handle.read()
+    except OSError as exc:
+        refuse(f"cannot read record file `{shown}`: {exc.strerror or exc}")
 
 
 def load_yaml(text: str, source: str) -> YNode | None:
@@ -141,6 +257,10 @@ def load_yaml(text: str, source: str) -> YNode | None:
         raise InputError(Diagnostic(f"invalid YAML: {problem}", position=pos,
                                     hint="check indentation, quoting and the ':' after each key",
                                     code="yaml-syntax")) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, such as ESC
+        raise InputError(Diagnostic(f"invalid YAML: character U+{exc.character:04X} is not allowed in YAML",
+                                    position=position_at(source, text, exc.position), code="yaml-syntax",
+                                    hint="remove the control character, or write it as an escape in a quoted string"))
     except yaml.YAMLError as exc:
         raise InputError(Diagnostic(f"invalid YAML: {exc}", source=source, code="yaml-syntax")) from None
     except RecursionError:
@@ -179,16 +299,25 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             raise InputError(Diagnostic(f"YAML tag `{node.tag}` is not allowed", position=self.pos(node),
                                         code="yaml-tag", hint="write a plain value: text, a number, true/false, a date"))
+        if node.tag == _INT_TAG and len(node.value) > LONGEST_NUMBER:
+            raise self.unusable_number(node)
         try:
             value = self.loader.construct_object(node, deep=True)
         except ValueError as exc:  # PyYAML reads 2000-02-30 as a date and fails on it
-            raise InputError(Diagnostic(f"`{node.value}` is not a real date ({exc})", position=self.pos(node),
+            raise InputError(Diagnostic(f"`{clip(node.value, 40)}` is not a real date ({exc})", position=self.pos(node),
                                         code="yaml-value", hint="write a date that exists, as YYYY-MM-DD")) from None
+        if isinstance(value, float) and not math.isfinite(value) or isinstance(value, int) and abs(value) > LARGEST_NUMBER:
+            raise self.unusable_number(node)
         if isinstance(value, datetime.datetime):
-            raise InputError(Diagnostic(f"`{node.value}` has a time of day; dates here are days", code="yaml-value",
+            raise InputError(Diagnostic(f"`{clip(node.value, 40)}` has a time of day; dates here are days", code="yaml-value",
                                         position=self.pos(node), hint="write the date alone, as YYYY-MM-DD"))
         text = ScalarText(self.source, self.text, node.start_mark.index, node.end_mark.index, node.style)
         return YScalar(value, self.pos(node), text)
+
+    def unusable_number(self, node: yaml.ScalarNode) -> InputError:
+        return InputError(Diagnostic(f"`{clip(node.value, 40)}` is not a usable number: numbers must be finite "
+                                     f"and at most {LARGEST_NUMBER:.1e}".replace("+", "") + " in size", position=self.pos(node),
+                                     code="yaml-value", hint="write an ordinary number"))
 
     def build_map(self, node: yaml.MappingNode, depth: int) -> YMap:
         entries: dict[str, YNode] = {}
@@ -197,7 +326,10 @@ class _Builder:
             key_pos = self.pos(key_node)
             if not isinstance(key_node, yaml.ScalarNode):
                 raise InputError(Diagnostic("a key must be a plain name", position=key_pos, code="yaml-key"))
-            key = self.loader.construct_object(key_node)
+            try:
+                key = self.loader.construct_object(key_node)
+            except ValueError:  # a key that reads as a number too long or a date that does not exist
+                key = key_node.value
             if isinstance(key, (datetime.date, bool)) or key is None:
                 key = key_node.value
             key = str(key)

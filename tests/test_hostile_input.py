@@ -393,3 +393,53 @@ def test_undecodable_standard_input_is_an_invalid_result(tmp_path):
     assert proc.returncode == 2
     assert "-:1:14: error: file is not valid UTF-8 (byte 0xe9)" in stderr
     assert [r["decision"] for r in json.loads(stdout)["results"]] == ["invalid", "eligible"]
+
+
+# --- record-controlled size: the applicant schema caps every list and string ------------------------
+
+def _eligible() -> dict:
+    record = json.loads((EXAMPLES / "eligible.json").read_text())
+    del record["$schema"]
+    return record
+
+
+def test_a_record_with_more_exam_attempts_than_the_cap_is_invalid_and_the_others_are_decided(tmp_path):
+    at_cap, over_cap = _eligible(), _eligible()
+    fails = [{"exam": "OET_MEDICINE", "date": "2015-01-01", "result": "fail"}]
+    at_cap["exams"] = at_cap["exams"] + fails * (100 - len(at_cap["exams"]))
+    over_cap["exams"] = at_cap["exams"] + fails
+    (tmp_path / "at-cap.json").write_text(json.dumps(at_cap))
+    (tmp_path / "over-cap.json").write_text(json.dumps(over_cap))
+    started = time.monotonic()
+    proc = run_cli("check", tmp_path, "--as-of", "2020-06-01", "--format", "json")
+    assert time.monotonic() - started < 60
+    assert proc.returncode == 2
+    results = {Path(r["record"]).name: r for r in json.loads(proc.stdout)["results"]}
+    assert results["at-cap.json"]["decision"] == "eligible"
+    assert results["over-cap.json"]["decision"] == "invalid"
+    assert results["over-cap.json"]["errors"] == [
+        {"path": "/exams", "message": "101 items; at most 100 are allowed here"}]
+    assert "over-cap.json#/exams: error: 101 items; at most 100 are allowed here" in proc.stderr
+
+
+def test_an_over_long_string_is_invalid_without_being_echoed(tmp_path):
+    record = _eligible()
+    record["name"]["given"] = "A" * 5000
+    (tmp_path / "long.json").write_text(json.dumps(record))
+    proc = run_cli("check", tmp_path / "long.json", "--as-of", "2020-06-01", "--format", "text")
+    assert proc.returncode == 2
+    assert "/name/given: 5000 characters long; at most 200 are allowed here" in proc.stdout
+    assert "AAAAAAAAAA" not in proc.stdout + proc.stderr
+
+
+def test_schema_problems_are_worded_for_people(tmp_path):
+    record = _eligible()
+    record["education"]["academic_years_completed"] = "six"
+    record["name"]["family"] = ""
+    record["application"]["fee_paid_usd"] = -1
+    (tmp_path / "r.json").write_text(json.dumps(record))
+    proc = run_cli("check", tmp_path / "r.json", "--as-of", "2020-06-01", "--format", "json")
+    errors = {e["path"]: e["message"] for e in json.loads(proc.stdout)["results"][0]["errors"]}
+    assert errors == {"/education/academic_years_completed": "expected a whole number, got text",
+                      "/name/family": "must not be empty",
+                      "/application/fee_paid_usd": "`-1` is below the minimum, 0"}

@@ -77,7 +77,37 @@ def describe_error(error) -> str:
         return f"needs exactly one of {names}"
     if kind == "pattern":
         return f"`{_shown(error.instance)}` does not have the expected form ({error.validator_value})"
+    if kind == "maxItems":
+        return f"{len(error.instance)} items; at most {error.validator_value} are allowed here"
+    if kind == "maxLength":
+        return f"{len(error.instance)} characters long; at most {error.validator_value} are allowed here"
+    if kind == "minLength":
+        return "must not be empty" if error.validator_value == 1 else \
+            f"at least {error.validator_value} characters are needed here"
+    if kind == "minimum":
+        return f"`{_shown(error.instance)}` is below the minimum, {error.validator_value}"
+    if kind == "uniqueItems":
+        return "lists the same value more than once"
+    if kind == "type":
+        expected = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
+        return f"expected {_json_kind_phrase(expected)}, got {_json_kind_phrase(_json_kind(error.instance))}"
     return clip(error.message, 300)
+
+
+def _json_kind(value) -> str:
+    """The JSON name of a parsed value's kind (``True`` is a boolean, not a number)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return {float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "value")
+
+
+def _json_kind_phrase(kind: str) -> str:
+    return {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "true or false",
+            "array": "a list", "object": "an object", "null": "null"}.get(kind, kind)
 
 
 def _shown(value) -> str:

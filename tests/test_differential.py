@@ -26,7 +26,10 @@ from hypothesis import strategies as st
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import PolicyError
+from ecfmg_policy.evaluator.compiler import compile_policy
+from ecfmg_policy.evaluator.evaluate import make_decider
 from ecfmg_policy.evaluator.interpreter import Interpreter
+from ecfmg_policy.evaluator.runtime import steps_used
 from ecfmg_policy.evaluator.records import convert_dates
 from ecfmg_policy.evaluator.values import Duration
 from test_properties import applicant_records, as_of_for
@@ -156,7 +159,7 @@ class PolicyWriter:
         e, pick = self.expr, self.pick
         if kind == "num":
             form = pick(["arith", "arith", "neg", "count", "sum", "part", "datediff", "minmax", "index", "field",
-                         "score", "mapget"])
+                         "score", "mapget", "sorted"])
             if form == "arith":
                 return f"({e('num', depth, env)} {pick(['+', '-', '*', '/'])} {e('num', depth, env)})"
             if form == "neg":
@@ -168,6 +171,8 @@ class PolicyWriter:
                 return f"count({e('list:' + pick(ITEMS), depth, env)})"
             if form == "sum":
                 return f"sum({e('list:num', depth, env)})"
+            if form == "sorted":
+                return f"first(sort({e('list:num', depth, env)}))"
             if form == "part":
                 return f"{pick(['year', 'month', 'day'])}({e('date', depth, env)})"
             if form == "datediff":
@@ -182,7 +187,10 @@ class PolicyWriter:
                 return f"({e('exam', depth, env)}).score"
             return f"({e('map', depth, env)})[{e('str:exam', depth, env)}]"
         if kind == "date":
-            form = pick(["plus", "plus", "minus", "dplus", "minmax", "first", "field", "attempt"])
+            form = pick(["plus", "plus", "minus", "dplus", "minmax", "first", "field", "attempt", "earliest"])
+            if form == "earliest":
+                listed = e('list:date', depth, env)
+                return f"earliest_from({pick([listed, f'sort({listed})'])}, {e('date', depth, env)})"
             if form == "plus":
                 return f"({e('date', depth, env)} + {e('dur', depth, env)})"
             if form == "dplus":
@@ -340,6 +348,16 @@ def compare(engine: Engine, record: dict, as_of: datetime.date, version: str | N
     assert list(result.outputs) == list(reference.outputs)
     for name, value in result.outputs.items():
         assert same(value, reference.outputs[name]), (name, value, reference.outputs[name])
+    # The checker's bound holds: the interpreter evaluates no more nodes than it promised, and
+    # the compiled code, charging every step, spends no more.
+    bound = compiled.checked.cost.steps
+    assert reference.steps <= bound, (reference.steps, bound)
+    metered = compile_policy(compiled.checked, meter_everything=True)
+    *_, write_messages, _, _, _ = metered.run(convert_dates("applicant", copy.deepcopy(record)), engine.data,
+                                               as_of, make_decider(metered))
+    spent = steps_used()
+    write_messages()
+    assert spent + steps_used() <= bound, (spent, steps_used(), bound)
 
 
 REFUSED = {"count": 0}

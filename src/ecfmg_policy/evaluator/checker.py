@@ -17,6 +17,7 @@ from ecfmg_policy.errors import Diagnostic, PolicyError, did_you_mean
 from ecfmg_policy.evaluator import model as m
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
+from ecfmg_policy.evaluator.cost import PolicyCost, bound_policy
 from ecfmg_policy.evaluator.runtime import BUILTINS
 from ecfmg_policy.evaluator.schemas import static_type
 from ecfmg_policy.evaluator.values import an
@@ -36,6 +37,7 @@ class CheckedPolicy:
     definition_order: tuple[str, ...]
     node_types: dict[int, t.Type]  # id(node) -> inferred type, for the compiler's fast paths
     parameter_types: dict[str, tuple] = field(default_factory=dict)  # definition -> its parameters' types
+    cost: PolicyCost | None = None  # the bound on a record's work, and what the run-time budget must watch
 
 
 def check_policy(policy: m.Policy) -> CheckedPolicy:
@@ -43,7 +45,10 @@ def check_policy(policy: m.Policy) -> CheckedPolicy:
     order = checker.run()
     if checker.problems:
         raise PolicyError(checker.problems)
-    return CheckedPolicy(policy, order, checker.node_types, checker.parameter_types)
+    cost, problems = bound_policy(policy, order, checker.parameter_types)
+    if problems:
+        raise PolicyError(problems)
+    return CheckedPolicy(policy, order, checker.node_types, checker.parameter_types, cost)
 
 
 class _Checker:
@@ -326,7 +331,8 @@ class _Checker:
     def _builtin_result(self, ex, node, name, args) -> t.Type:
         first = args[0]
         item = first.item if isinstance(first, t.ListOf) else t.ANY
-        if name in ("count", "sum", "all", "any", "none", "first", "join") and t.base(first) not in ("list", "any", "null"):
+        if name in ("count", "sum", "all", "any", "none", "first", "join", "sort", "earliest_from") \
+                and t.base(first) not in ("list", "any", "null"):
             return self.error(ex, node, f"`{name}` needs a list, not {an(t.base(first))}")
         if name in ("year", "month", "day"):
             if t.base(first) not in ("date", "any", "null"):
@@ -336,7 +342,14 @@ class _Checker:
             return item if len(args) == 1 else (first if len(set(args)) == 1 else t.ANY)
         if name in ("all", "any", "none"):
             return t.BOOLEAN
-        return {"count": t.NUMBER, "sum": t.NUMBER, "join": t.STRING, "first": item}.get(name, first)
+        if name in ("sort", "earliest_from") and t.base(item) not in ("number", "date", "string", "any", "null"):
+            return self.error(ex, node, f"`{name}` needs a list of numbers, dates or text, not of {t.base(item)}s")
+        if name == "earliest_from" and "any" not in (t.base(item), t.base(args[1])) \
+                and "null" not in (t.base(item), t.base(args[1])) and t.base(item) != t.base(args[1]):
+            return self.error(ex, node.args[1], f"`earliest_from` compares {t.base(item)}s with "
+                              f"{an(t.base(args[1]))}; they cannot be ordered together")
+        return {"count": t.NUMBER, "sum": t.NUMBER, "join": t.STRING, "first": item,
+                "earliest_from": item}.get(name, first)
 
     def _expect_boolean(self, ex, node, kind: t.Type, what: str) -> None:
         if t.base(kind) not in ("boolean", "any", "null"):

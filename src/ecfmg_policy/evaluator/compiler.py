@@ -45,6 +45,7 @@ class CompiledPolicy:
 
     checked: CheckedPolicy
     effective_to: datetime.date | None = None  # set by the policy set: the day before the next version
+    meter_everything: bool = False  # charge every step to the budget, to measure a policy (tests, benchmarks)
 
     @property
     def policy(self):
@@ -52,7 +53,7 @@ class CompiledPolicy:
 
     @cached_property
     def _generated(self) -> tuple[Callable[..., tuple], str]:
-        return _generate(self.checked)
+        return _generate(self.checked, self.meter_everything)
 
     @property
     def run(self) -> Callable[..., tuple]:
@@ -63,23 +64,23 @@ class CompiledPolicy:
         return self._generated[1]
 
 
-def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
-    return CompiledPolicy(checked)
+def compile_policy(checked: CheckedPolicy, meter_everything: bool = False) -> CompiledPolicy:
+    return CompiledPolicy(checked, meter_everything=meter_everything)
 
 
 MAX_PASSES = 4  # passes to settle the object-literal facts; then none are used (always sound)
 
 
-def _generate(checked: CheckedPolicy) -> tuple[Callable[..., tuple], str]:
+def _generate(checked: CheckedPolicy, meter_everything: bool = False) -> tuple[Callable[..., tuple], str]:
     facts: dict = {}
     for _ in range(MAX_PASSES):
-        generator = _Generator(checked, facts)
+        generator = _Generator(checked, facts, meter_everything=meter_everything)
         code = generator.module()
         if generator.object_fields_non_null == facts:
             break
         facts = dict(generator.object_fields_non_null)
     else:
-        generator = _Generator(checked, {}, use_object_facts=False)
+        generator = _Generator(checked, {}, use_object_facts=False, meter_everything=meter_everything)
         code = generator.module()
     namespace: dict[str, Any] = dict(generator.constants)
     namespace.update(_runtime_namespace())
@@ -98,6 +99,9 @@ def _runtime_namespace() -> dict[str, Any]:
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain",
                                                   "object_key", "coalesce")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
+    names.update({name: getattr(rt, name) for name in ("walk", "show", "text", "output", "spend", "start_budget",
+                                                       "Sorted", "earliest_known")})
+    names["sorted"] = sorted
     names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration)
     names.update(display=display, MISSING=object(), EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
                  NOT_APPLICABLE=NOT_APPLICABLE, ERROR=ERROR)
@@ -105,8 +109,11 @@ def _runtime_namespace() -> dict[str, Any]:
 
 
 class _Generator(ExpressionCode):
-    def __init__(self, checked: CheckedPolicy, object_facts: dict, use_object_facts: bool = True):
+    def __init__(self, checked: CheckedPolicy, object_facts: dict, use_object_facts: bool = True,
+                 meter_everything: bool = False):
         self.checked = checked
+        self.meter_everything = meter_everything or checked.cost is None
+        self.open_nodes = checked.cost.open_nodes if checked.cost is not None else frozenset()
         self.policy = checked.policy
         self.types = checked.node_types
         self.definitions = {d.name: d for d in self.policy.definitions}
@@ -133,6 +140,7 @@ class _Generator(ExpressionCode):
     def module(self) -> str:
         emit = self.lines.append
         emit("def evaluate(applicant, data, as_of, decide):")
+        emit("    start_budget()")
         emit("    failed = {}")
         eager = self._eagerly_needed()
         for name in self.checked.definition_order:
@@ -157,7 +165,8 @@ class _Generator(ExpressionCode):
         emit("    output_errors = {}")
         for output in self.policy.outputs:
             self._guarded(f"outputs[{output.name!r}]", output.value,
-                          [f"output_errors[{output.name!r}] = explain(exc)", f"outputs[{output.name!r}] = None"])
+                          [f"output_errors[{output.name!r}] = explain(exc)", f"outputs[{output.name!r}] = None"],
+                          wrap="output" if self.charged(output.value.tree) else "")
         emit("    return in_scope, scope_error, outcomes, messages, decision, outputs, output_errors")
         return "\n".join(self.lines) + "\n"
 
@@ -165,6 +174,7 @@ class _Generator(ExpressionCode):
         """A function that writes the rules' messages when asked: bulk runs often need only decisions."""
         emit = self.lines.append
         emit("    def messages():")
+        emit("        start_budget()")
         # definitions only messages read are computed here, when messages are asked for
         lazy = [name for name in self.checked.definition_order if name not in self._eagerly_needed()]
         if lazy:
@@ -213,6 +223,8 @@ class _Generator(ExpressionCode):
             emit = self.lines.append
             if not has_loop(d.body.tree):
                 emit(f"    def f_{d.name}({args}):")
+                if self.meter_everything:  # else the checker's bound has counted every call
+                    emit("        spend(1)")
                 emit(f"        return {body}")
                 return
             # A definition is pure, so one with a loop is computed once per record and
@@ -221,6 +233,8 @@ class _Generator(ExpressionCode):
             emit(f"        return {body}")
             emit(f"    m_{d.name} = {{}}")
             emit(f"    def f_{d.name}({args}):")
+            if self.meter_everything:
+                emit("        spend(1)")
             kinds = self.checked.parameter_types.get(d.name, ())
             if len(kinds) == len(d.params) and all(k in (t.STRING, t.DATE) for k in kinds):
                 key = args if len(d.params) == 1 else f"({args})"
@@ -238,11 +252,13 @@ class _Generator(ExpressionCode):
         self._guarded(f"d_{d.name}", d.body,
                       [f"failed[{d.name!r}] = exc", f"d_{d.name} = None"])
 
-    def _guarded(self, target: str, expression: n.Expression, on_error: list[str]) -> None:
+    def _guarded(self, target: str, expression: n.Expression, on_error: list[str], wrap: str = "") -> None:
         """``target = expression``, unless it fails or needs a definition that failed."""
         self.refs = set()
         self.non_null_locals = set()
         body = self._assignment(target, expression.tree)
+        if wrap:
+            body.append(f"{target} = {wrap}({target})")
         deps = self._dependencies(self.refs)
         emit = self.lines.append
         emit("    try:")

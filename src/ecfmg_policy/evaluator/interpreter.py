@@ -24,7 +24,7 @@ from typing import Any
 
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator.checker import CheckedPolicy
-from ecfmg_policy.evaluator.runtime import EvaluationError, explain
+from ecfmg_policy.evaluator.runtime import RECORD_STEPS, BudgetExceeded, EvaluationError, explain
 from ecfmg_policy.evaluator.values import Duration, add_duration, an, display, type_name
 
 MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = "met", "unmet", "blocked", "not_applicable", "error"
@@ -41,6 +41,7 @@ class Interpretation:
     decision: str
     outputs: dict[str, Any]
     output_errors: dict[str, str] = field(default_factory=dict)
+    steps: int = 0  # nodes evaluated: never more than the checker's bound (``cost.py``)
 
 
 class _DefinitionFailed(EvaluationError):
@@ -152,7 +153,7 @@ class Interpreter:
                 outputs[output.name] = run.part(output.value)
             except Exception as exc:  # noqa: BLE001
                 outputs[output.name], output_errors[output.name] = None, explain(exc)
-        return Interpretation(in_scope, scope_error, outcomes, messages, decision, outputs, output_errors)
+        return Interpretation(in_scope, scope_error, outcomes, messages, decision, outputs, output_errors, run.steps)
 
     def decide(self, in_scope: bool, outcomes: list[str]) -> str:
         """Guide §5, "From outcomes to the decision": advisories never count."""
@@ -225,6 +226,7 @@ class _Run:
         self.roots = roots
         self.values: dict[str, Any] = {}
         self.failed: dict[str, BaseException] = {}
+        self.steps = 0  # one a node: the unit of the checker's bound, and of the budget (guide §13)
 
     def compute_definitions(self) -> None:
         """Each definition without parameters once per record, dependencies first; a failure is kept."""
@@ -263,6 +265,9 @@ class _Run:
     # --- expressions: one method per node kind --------------------------------------------------
 
     def value(self, node: n.Node, local: dict[str, Any]) -> Any:
+        self.steps += 1
+        if self.steps > RECORD_STEPS:
+            raise BudgetExceeded(RECORD_STEPS)
         return getattr(self, "_" + type(node).__name__)(node, local)
 
     def _Literal(self, node: n.Literal, local):
@@ -484,6 +489,31 @@ class _Run:
         items = self._list_argument(node, local)
         separator = display(self.value(node.args[1], local)) if len(node.args) > 1 else ", "
         return separator.join(display(item) for item in items if item is not None)
+
+    def _fn_sort(self, node, local):
+        """The items that are not null, smallest first; they must all be of one orderable kind."""
+        present = [item for item in self._list_argument(node, local) if item is not None]
+        kinds = {_order_kind(item) for item in present}
+        if len(kinds) > 1 or None in kinds:
+            listed = ", ".join(sorted({type_name(v) for v in present}))
+            raise EvaluationError(f"sort() of values that cannot be compared: {listed}")
+        return sorted(present)
+
+    def _fn_earliest_from(self, node, local):
+        """The smallest item at least the second argument (ordered as ``>=`` orders), or null."""
+        items = loop_items(self.value(node.args[0], local))
+        start = self.value(node.args[1], local)
+        if start is None:
+            return None
+        found = None
+        for item in items:
+            if item is None:
+                continue
+            if _order_kind(item) is None or _order_kind(item) != _order_kind(start):
+                raise EvaluationError(f"cannot compare {type_name(item)} with {type_name(start)}")
+            if item >= start and (found is None or item < found):
+                found = item
+        return found
 
     def _fn_coalesce(self, node, local):
         """The first argument that is not null; the ones after it are not evaluated."""

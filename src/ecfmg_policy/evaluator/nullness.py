@@ -44,7 +44,7 @@ class NullFacts:
                 return True
             case n.Call(function=name) if name in self.definitions:
                 return self._definition_answers(name, self.non_null)
-            case n.Call(function="count" | "all" | "any" | "none" | "join" | "sum"):
+            case n.Call(function="count" | "all" | "any" | "none" | "join" | "sum" | "sort"):
                 return True
             case n.Call(function="coalesce", args=args):
                 return any(self.non_null(a, local) for a in args)

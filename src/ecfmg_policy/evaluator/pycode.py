@@ -77,7 +77,8 @@ class ExpressionCode(NullFacts):
                 pieces.append(repr(part))
             else:
                 self.non_null_locals = set()
-                pieces.append(f"display({self.expr(part.tree, frozenset())})")
+                shown = "show" if self.charged(part.tree) else "display"
+                pieces.append(f"{shown}({self.expr(part.tree, frozenset())})")
         text = " + ".join(pieces) if pieces else "''"
         deps = self._dependencies(self.refs)
         if deps:  # a placeholder reading a definition that failed says so, rather than showing none
@@ -148,7 +149,8 @@ class ExpressionCode(NullFacts):
                 return f"plus_duration({e(left, local)}, {e(right, local)})"
             case n.Binary(op=op, left=left, right=right):
                 return f"{_ARITHMETIC[op]}({e(left, local)}, {e(right, local)})"
-            case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)) if not isinstance(left, n.Literal):
+            case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)) if not isinstance(
+                    left, (n.Literal, n.ListExpr, n.ObjectExpr, n.ListComprehension, n.ObjectComprehension)):
                 return f"({e(left, local)} {'is' if op == '==' else 'is not'} None)"
             case n.Compare(op="==" | "!=" as op, left=left, right=right):
                 if self._plain_equality(left, right):
@@ -158,7 +160,7 @@ class ExpressionCode(NullFacts):
             case n.Compare(op="in" | "not in" as op, left=left, right=right):
                 if (isinstance(self.types.get(id(right)), t.ListOf) and self.non_null(right, local)
                         and t.base(self.types.get(id(left), t.ANY)) in ("string", "date", "null")):
-                    return f"({e(left, local)} {op} {e(right, local)})"
+                    return f"({e(left, local)} {op} {self._walked(right, local)})"
                 test = f"contains({e(right, local)}, {e(left, local)})"
                 return test if op == "in" else f"(not {test})"
             case n.Compare(op=op, left=left, right=right):
@@ -177,9 +179,8 @@ class ExpressionCode(NullFacts):
         side rules that out; so do two numbers or two booleans."""
         if any(isinstance(x, n.ListExpr) and not x.items for x in (left, right)):
             return True  # only an empty list equals []
-        if any(isinstance(k, t.ListOf) and t.base(k.item) in ("string", "date") for k in
-               (self.types.get(id(left)), self.types.get(id(right)))):
-            return True  # a list of strings or dates never holds a boolean
+        if any(isinstance(self.types.get(id(x)), (t.ListOf, t.Obj, t.MapOf)) for x in (left, right)):
+            return False  # lists and objects: `eq`, which charges the budget for what it walks
         kinds = {t.base(self.types.get(id(x), t.ANY)) for x in (left, right)}
         return bool(kinds & {"string", "date", "duration", "null"}) or kinds in ({"number"}, {"boolean"})
 
@@ -226,17 +227,34 @@ class ExpressionCode(NullFacts):
         """What a loop walks (null walks as empty), and the names visible inside it."""
         # Python forbids `:=` anywhere in a comprehension's iterable: no temporaries there
         saved, self.no_temporaries = self.no_temporaries, True
-        iterable = self.expr(loop.iterable, local)
+        iterable = self._walked(loop.iterable, local)
         self.no_temporaries = saved
-        if not isinstance(self.types.get(id(loop.iterable)), t.ListOf):
-            iterable = f"items({iterable})"
-        elif not self.non_null(loop.iterable, local):
-            iterable = f"({iterable} or ())"
         if self.items_non_null(loop.iterable, local):
             self.non_null_locals.add(loop.var)
         else:
             self.non_null_locals.discard(loop.var)
         return iterable, local | {loop.var}
+
+    def _walked(self, node: n.Node, local, code: str | None = None) -> str:
+        """A list about to be walked (null walks as empty), charged to the record's budget by its
+        length where the static bound cannot vouch for it.  A list the policy itself spells out (a parameter, a list written in place or
+        built right here, whose own loop was charged) is bounded by the policy's size and is not
+        charged again: these sit inside the hottest loops."""
+        code = self.expr(node, local) if code is None else code
+        if not self.charged(node):
+            return f"({code} or ())"
+        if isinstance(node, (n.ListExpr, n.ListComprehension)):
+            return code
+        if (isinstance(node, n.Attribute) and isinstance(node.target, n.Name) and node.target.name == "params"
+                and "params" not in local and isinstance(self.params.get(node.name), list)):
+            return code
+        return f"walk({code})"
+
+    def charged(self, node: n.Node) -> bool:
+        """Whether walking or showing ``node`` is charged to the record's budget at run time:
+        where the checker's bound rests on an assumed size (``cost.py``), or everywhere when
+        the policy is compiled to measure what it does."""
+        return self.meter_everything or id(node) in self.open_nodes
 
     def _call(self, node: n.Call, local) -> str:
         args = [self.expr(a, local) for a in node.args]
@@ -251,7 +269,14 @@ class ExpressionCode(NullFacts):
         if (node.function == "join" and len(node.args) == 2 and isinstance(node.args[0], n.ListExpr)
                 and isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str)
                 and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)):
-            return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
+            joined = f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
+            return f"text({joined})" if self.charged(node) else joined
+        if node.function == "sort" and node.generator is not None and self._orderable_list(node.generator) \
+                and self._element_non_null(node.generator, local):
+            return f"Sorted(sorted({args[0]}))"  # items of one kind, none null: nothing to check
+        if node.function == "earliest_from" and len(node.args) == 2 and self._orderable_list(node.args[0]) \
+                and t.base(self.types.get(id(node.args[1]), t.ANY)) == t.base(self.types[id(node.args[0])].item):
+            return f"earliest_known({args[0]}, {args[1]})"
         if node.function == "coalesce" and node.generator is None:
             return self._coalesce(node, args)
         gen = node.generator
@@ -265,7 +290,7 @@ class ExpressionCode(NullFacts):
         single = node.generator if node.generator is not None else node.args[0] if len(node.args) == 1 else None
         if node.function in ("min", "max") and single is not None and self._orderable_list(single):
             # a list of dates (or numbers, or strings) that may hold nulls: skip them, in C
-            listed = args[0] if self.non_null(single, local) else f"({args[0]} or ())"
+            listed = self._walked(single, local, args[0])
             return f"{node.function}(filter(PRESENT, {listed}), default=None)"
         if (node.function in ("min", "max") and len(node.args) > 1 and same_base(self.types, node.args)
                 and all(self.non_null(a, local) for a in node.args)):

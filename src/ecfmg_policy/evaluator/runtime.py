@@ -9,6 +9,7 @@ can reach.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 import operator
@@ -27,6 +28,107 @@ class DependencyFailed(EvaluationError):
     def __init__(self, failed: dict, needed: list[str]):
         name = next(n for n in needed if n in failed)
         super().__init__(f"could not compute `{name}`: {explain(failed[name])}")
+
+
+# --- the budget per record (guide §13, "Limits and safety") ------------------------------------
+#
+# The checker bounds a policy's work before it runs (``cost.py``); this meter is what holds
+# whatever slips past that bound: values the schemas leave unbounded, such as anything under
+# ``notes``.  Generated code charges it where work can grow with the data (each item a loop or
+# a built-in walks, each call of a definition with parameters, each character of text built),
+# so every stretch of code between two charges is bounded by the policy's own size.  A global,
+# not an argument: the charges sit on the hot path, and a module global is the cheapest state
+# Python offers.  One record is evaluated at a time in a process.
+
+RECORD_STEPS = 1_000_000
+_left = RECORD_STEPS
+
+
+class BudgetExceeded(EvaluationError):
+    """The record needed more steps than the budget allows: the rule is an error, not an answer."""
+
+    def __init__(self, budget: int):
+        super().__init__(
+            f"stopped after {budget:,} evaluation steps, the budget for one record: the policy does too "
+            "much work for this record (see \"Limits and safety\" in the policy author's guide)")
+
+
+def start_budget(steps: int | None = None) -> None:
+    """A fresh budget, at the start of a record (and again when its messages are written)."""
+    global _left, _budget
+    _budget = RECORD_STEPS if steps is None else steps
+    _left = _budget
+
+
+_budget = RECORD_STEPS
+
+
+def steps_used() -> int:
+    """Steps charged since the last ``start_budget`` (for tests and benchmarks of a policy's cost)."""
+    return _budget - _left
+
+
+def spend(steps: int) -> None:
+    global _left
+    _left -= steps
+    if _left < 0:
+        raise BudgetExceeded(_budget)
+
+
+def walk(xs):
+    """What a ``for`` or a built-in walks: a list (null is the empty list), charged by its length."""
+    global _left
+    if type(xs) is list:  # nearly always: tested first, without a tuple of types to look through
+        _left -= len(xs)
+        if _left >= 0:
+            return xs
+        raise BudgetExceeded(_budget)
+    if xs is None:
+        return ()
+    if isinstance(xs, (list, tuple)):
+        spend(len(xs))
+        return xs
+    raise EvaluationError(f"cannot loop over {an(type_name(xs))}; expected a list")
+
+
+def weigh(value) -> None:
+    """Charge one step for every item inside ``value``, nested lists and objects included.
+
+    Before a list or object is shown in a message or written as an output: a list built of
+    the same list twice, twenty times over, holds a million items in twenty lines of memory.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (list, tuple)):
+            spend(len(item) + 1)
+            pending.extend(v for v in item if isinstance(v, (list, tuple, dict)))
+        elif isinstance(item, dict):
+            spend(len(item) + 1)
+            pending.extend(v for v in item.values() if isinstance(v, (list, tuple, dict)))
+
+
+def show(value) -> str:
+    """A value as a message shows it, its size charged first (see ``weigh``)."""
+    if type(value) is str:
+        return value
+    if isinstance(value, (list, tuple, dict)):
+        weigh(value)
+        return text(display(value))
+    return display(value)
+
+
+def text(built: str) -> str:
+    """Charge text just built, one step a character: text that doubles at every step stops here."""
+    spend(len(built))
+    return built
+
+
+def output(value):
+    """An output's value, its size charged before it is written."""
+    if isinstance(value, (list, tuple, dict)):
+        weigh(value)
+    return value
 
 
 def need(failed: dict, names: list[str]) -> bool:
@@ -59,13 +161,7 @@ def index(obj, key):
     raise EvaluationError(f"cannot index {an(type_name(obj))}")
 
 
-def items(obj):
-    """What a ``for`` loops over: a list (null is the empty list)."""
-    if obj is None:
-        return ()
-    if isinstance(obj, (list, tuple)):
-        return obj
-    raise EvaluationError(f"cannot loop over {an(type_name(obj))}; expected a list")
+items = walk  # what a built-in walks is charged as a loop is
 
 
 def _incomparable(a, b) -> EvaluationError:
@@ -119,8 +215,10 @@ def eq(a, b) -> bool:
     if type(a) is bool or type(b) is bool:
         return type(a) is type(b) and a == b
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        spend(len(a) + 1)
         return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
+        spend(len(a) + 1)
         return a.keys() == b.keys() and all(eq(a[k], b[k]) for k in a)
     return a == b
 
@@ -129,10 +227,11 @@ def contains(container, item) -> bool:
     if container is None:
         return False
     if isinstance(container, (list, tuple)):
-        return any(eq(item, x) for x in container)
+        return any(eq(item, x) for x in walk(container))
     if isinstance(container, dict):
         return type(item) is str and item in container  # keys are strings (see object_key)
     if isinstance(container, str) and isinstance(item, str):
+        spend(len(container))
         return item in container
     raise EvaluationError(f"`in` needs a list on its right, not {an(type_name(container))}")
 
@@ -247,6 +346,7 @@ PRESENT = functools.partial(operator.is_not, None)  # a C-level "is not None", f
 
 def _extreme(pick, name: str, args):
     values = args[0] if len(args) == 1 and type(args[0]) is list else _values(args)
+    spend(len(values))
     present = [v for v in values if v is not None]
     kinds = {_ORDER_KINDS.get(type(v)) for v in present}
     if len(kinds) > 1 or None in kinds:  # booleans, lists, durations, or a mix
@@ -294,12 +394,55 @@ def _date_part(part):
 
 
 def fn_first(xs):
-    xs = items(xs)
-    return xs[0] if xs else None
+    if xs is None:
+        return None
+    if isinstance(xs, (list, tuple)):
+        return xs[0] if xs else None
+    return items(xs)  # raises: not a list
 
 
 def fn_join(xs, separator=", "):
-    return display(separator).join(v if type(v) is str else display(v) for v in items(xs) if v is not None)
+    return text(show(separator).join(v if type(v) is str else show(v) for v in items(xs) if v is not None))
+
+
+class Sorted(list):
+    """A list ``sort`` returned: ``earliest_from`` finds a place in it by halving (it is still a list)."""
+
+    __slots__ = ()
+
+
+def fn_sort(xs):
+    present = [v for v in walk(xs) if v is not None]
+    kinds = {_ORDER_KINDS.get(type(v)) for v in present}
+    if len(kinds) > 1 or None in kinds:
+        listed = ", ".join(sorted({type_name(v) for v in present}))
+        raise EvaluationError(f"sort() of values that cannot be compared: {listed}")
+    spend(len(present).bit_length() * len(present))
+    return Sorted(sorted(present))
+
+
+def fn_earliest_from(xs, start):
+    """The smallest item of ``xs`` at least ``start`` (the earliest day on or after it), or null.
+
+    On a list from ``sort`` it takes a few steps whatever the length: the seven-year
+    window asks this once per window and exam, and stays near-linear in the attempts."""
+    if start is None:
+        return None
+    if type(xs) is Sorted:
+        if xs:
+            _orderable(xs[0], start)
+        place = bisect.bisect_left(xs, start)
+        return xs[place] if place < len(xs) else None
+    return min((v for v in walk(xs) if v is not None and ge(v, start)), default=None)
+
+
+def earliest_known(xs, start):
+    """``earliest_from`` where the checker knows the items and ``start`` are of one kind (the
+    window's dates): a list from ``sort`` is searched without further checks."""
+    if type(xs) is Sorted and start is not None:
+        place = bisect.bisect_left(xs, start)
+        return xs[place] if place < len(xs) else None
+    return fn_earliest_from(xs, start)
 
 
 def fn_coalesce(*args):
@@ -319,6 +462,8 @@ BUILTINS = {
     "day": (_date_part("day"), 1, 1),
     "first": (fn_first, 1, 1),
     "join": (fn_join, 1, 2),
+    "sort": (fn_sort, 1, 1),
+    "earliest_from": (fn_earliest_from, 2, 2),
     "coalesce": (fn_coalesce, 1, None),
 }
 

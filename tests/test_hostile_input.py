@@ -443,3 +443,66 @@ def test_schema_problems_are_worded_for_people(tmp_path):
     assert errors == {"/education/academic_years_completed": "expected a whole number, got text",
                       "/name/family": "must not be empty",
                       "/application/fee_paid_usd": "`-1` is below the minimum, 0"}
+
+
+# --- 2. cost: compile time linear, every policy bounded, the record's share capped -----------------
+# (the budget itself, its message and the run-time side are tested in test_cost.py)
+
+def _policy_with(definitions: dict[str, str], outputs: dict[str, str]) -> str:
+    return textwrap.dedent("""\
+        policy: cost-demo
+        version: "1"
+        effective_from: 2000-01-01
+        source: test
+        definitions:
+        """) + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in definitions.items()) + textwrap.dedent("""\
+        rules:
+          - id: demo.usmle_id
+            title: Has a USMLE ID
+            require: applicant.usmle_id != null
+            message: Request a USMLE ID
+            source: test
+        outputs:
+        """) + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in outputs.items())
+
+
+def test_definitions_doubling_each_other_load_and_decide_in_bounded_time(tmp_path):
+    """The issue's 25-line policy (22 links hung `lint` and `check` for over a minute)."""
+    definitions = {"d0": "count(applicant.exams)", **{f"d{i}": f"d{i - 1} + d{i - 1}" for i in range(1, 25)}}
+    policy = tmp_path / "doubling.yaml"
+    policy.write_text(_policy_with(definitions, {"v": "d24"}))
+    assert run("lint", policy).returncode == 0
+    proc = run("check", EXAMPLES / "eligible.json", "--policy", policy, "--as-of", AS_OF, "--format", "json")
+    assert json.loads(proc.stdout)["results"][0]["outputs"] == {"v": 3 * 2 ** 24}
+
+
+@pytest.mark.parametrize("links", [16, 22])
+def test_functions_doubling_each_other_are_refused_or_cheap_never_a_hang(tmp_path, links):
+    """The issue's inlined variant (1 GB at 16 links): 16 links cost 2^17 calls and are
+    accepted; 22 links are 2^23 calls, refused at the output that asks for them."""
+    definitions = {"f0(x)": "x + 1", **{f"f{i}(x)": f"f{i - 1}(x) + f{i - 1}(x)" for i in range(1, links + 1)}}
+    policy = tmp_path / "calls.yaml"
+    text = _policy_with(definitions, {"v": f"f{links}(1)"})
+    policy.write_text(text)
+    proc = run("check", EXAMPLES / "eligible.json", "--policy", policy, "--as-of", AS_OF, "--format", "json")
+    if links == 16:
+        assert proc.returncode == 0
+        assert json.loads(proc.stdout)["results"][0]["outputs"] == {"v": 2 ** 17}
+        return
+    assert proc.returncode == 3
+    assert f"calls.yaml:{place_of(text, f'f{links}(1)')}: error: output `v` can take up to" in proc.stderr
+    assert "over the budget of 1,000,000" in proc.stderr
+
+
+def test_a_record_at_the_attempt_cap_is_decided_under_every_version_in_bounded_time(tmp_path):
+    """The record's share of the cost is capped by the schema, and the bundled policies are
+    near-linear within the cap: 100 passes (20,000 took 62 s in 0.1) are decided at once."""
+    record = _eligible()
+    exams = ["USMLE_STEP1", "USMLE_STEP2_CK", "USMLE_STEP2_CS"]
+    record["exams"] = [{"exam": exams[i % 3], "date": f"{1990 + i // 4}-0{1 + i % 4}-15", "result": "pass"}
+                       for i in range(100)]
+    (tmp_path / "many.json").write_text(json.dumps(record))
+    for as_of in ("2005-01-01", "2021-03-01", "2021-08-01", "2023-06-01"):
+        proc = run("check", tmp_path / "many.json", EXAMPLES / "eligible.json", "--as-of", as_of, "--format", "json")
+        decisions = [r["decision"] for r in json.loads(proc.stdout)["results"]]
+        assert decisions[0] in ("eligible", "pending", "ineligible") and decisions[1] != "invalid", decisions

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ecfmg_policy.cli import report
-from ecfmg_policy.cli.common import DateParam, fail_policy, parse_data
+from ecfmg_policy.cli.common import DateParam, check_output, fail_policy, parse_data, usage_error
 from ecfmg_policy.api import load_data
 from ecfmg_policy.errors import InputError, PolicyError, UsageError, clip, terminal_safe
 from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
@@ -27,7 +27,7 @@ from ecfmg_policy.evaluator.records import iter_records
               help="Reference data, e.g. world_directory=schools.json (default: the bundled sample).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "jsonl"]), default=None,
               help="text for people (default on a terminal), json (default otherwise) or jsonl.")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+@click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Write results to this file instead of standard output.")
 def check(records, policy_path, policy_version, as_of, data_args, output_format, output) -> None:
     """Check applicant RECORDS (JSON files, directories, .jsonl files, or - for stdin).
@@ -37,6 +37,7 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
     """
     as_of = as_of or datetime.date.today()
     given_data = parse_data(data_args)
+    check_output(output, [*records, *given_data.values(), *([policy_path] if policy_path else [])])
     try:
         policies = load_policy_set(policy_path or bundled_policies())
         compiled = policies.select(as_of, policy_version)
@@ -52,7 +53,10 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
         click.echo(exc.diagnostic.render(), err=True)
         sys.exit(report.EXIT_INVALID)
     evaluator = Evaluator(compiled, data)
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    except OSError as exc:
+        usage_error(f"--output {output}: cannot be written ({exc.strerror or 'error'})")
     on_terminal = output is None and sys.stdout.isatty()
     output_format = output_format or ("text" if on_terminal else "json")
     results: list[RecordResult] = []

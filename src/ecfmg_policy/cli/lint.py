@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ecfmg_policy.cli import diagnostics as formats
+from ecfmg_policy.cli.common import check_output, check_paths_exist, write_output
 from ecfmg_policy.evaluator.lint import lint_paths
 from ecfmg_policy.evaluator.policyset import bundled_policies
 
@@ -22,13 +23,15 @@ def default_policy_paths() -> list[Path]:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github", "sarif"]), default="text")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings (errors always exit 3).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Write the report to this file.")
 def lint(paths, output_format, strict, output) -> None:
     """Check policy files without running them: YAML, structure, expressions, names, types, versions.
 
     Exit status: 0 clean (or warnings only, without --strict); 1 warnings with --strict; 3 errors.
     """
+    check_paths_exist(paths, "a policy file or a folder of them")
+    check_output(output, paths)
     report = lint_paths(list(paths) or default_policy_paths())
     counts = {"files": len(report.files), "errors": report.errors, "warnings": report.warnings}
     summary = f"{counts['files']} file(s) checked: {report.errors} error(s), {report.warnings} warning(s)"
@@ -41,7 +44,7 @@ def lint(paths, output_format, strict, output) -> None:
     else:
         text = formats.as_text(report.diagnostics, summary)
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_output(output, text + "\n")
     elif text:
         click.echo(text)
     if output_format == "github":

@@ -10,10 +10,18 @@ Commands are imported only when run, so starting one does not pay for the others
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
 from ecfmg_policy import __version__
+from ecfmg_policy.errors import did_you_mean
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a run stopped with Ctrl-C
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader went away (`| head -1`); nothing more to say
+EXIT_BUG = 4
+BUG_REPORTS = "https://github.com/ecfmg-policy/ecfmg-policy/issues"
 
 COMMANDS = {
     "check": ("ecfmg_policy.cli.check", "Check applicant records against the policy in force on a date."),
@@ -24,8 +32,18 @@ COMMANDS = {
 }
 
 
+class ClosedPipe(Exception):
+    """Standard output was closed by its reader.  Not an ``OSError``: click would turn that into exit 1."""
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported when used."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise ClosedPipe() from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -35,6 +53,13 @@ class LazyGroup(click.Group):
             return None
         module, _ = COMMANDS[name]
         return getattr(importlib.import_module(module), name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else ""
+        if name not in COMMANDS and not name.startswith("-"):
+            hint = did_you_mean(name, COMMANDS) or "the commands are " + ", ".join(sorted(COMMANDS))
+            ctx.fail(f"no command `{name}`; {hint}")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
@@ -48,4 +73,44 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="ecfmg-policy")
+    """Run a command; whatever happens, the exit status means one thing (spec §8).
+
+    0-3 are the commands' own answers.  Everything else that can end a run is
+    caught here so that it cannot borrow them: Ctrl-C exits 130, a closed output
+    pipe ends quietly, and an exception nobody expected is a bug, said in one
+    line with exit 4, never a traceback that looks like an answer.
+    """
+    try:
+        try:
+            code = cli.main(prog_name="ecfmg-policy", standalone_mode=False)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, if nowhere before
+    except SystemExit as stop:
+        code = stop.code
+    except click.exceptions.Exit as stop:
+        code = stop.exit_code
+    except click.ClickException as problem:
+        problem.show()
+        code = problem.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("\necfmg-policy: interrupted", err=True)
+        code = EXIT_INTERRUPTED
+    except (BrokenPipeError, ClosedPipe):
+        code = _closed_pipe()
+    except Exception as bug:  # noqa: BLE001 - the one place a bug is turned into a message
+        name = type(bug).__name__
+        click.echo(f"ecfmg-policy: internal error ({name}); this is a bug, please report it with the command "
+                   f"you ran at {BUG_REPORTS}", err=True)
+        code = EXIT_BUG
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _closed_pipe()
+    sys.exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away: stop without a word (and without Python's own at exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_CLOSED_PIPE

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ecfmg_policy.cli.common import fail_policy, parse_data
+from ecfmg_policy.cli.common import check_output, check_paths_exist, fail_policy, parse_data, write_output
 from ecfmg_policy.cli.lint import default_policy_paths
 from ecfmg_policy.errors import InputError, PolicyError, UsageError, terminal_safe
 from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, case_entries, load_case
@@ -85,12 +85,12 @@ def as_junit(outcomes: list[CaseResult], coverage: Coverage) -> str:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--policy", "policy_path", type=click.Path(exists=True, path_type=Path), default=None,
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
               help="Policy folder for every case (default: the folder whose tests/ holds the case).")
 @click.option("--data", "data_args", multiple=True, metavar="NAME=PATH", help="Reference data, as for check.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "junit"]), default="text")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Write the report to this file.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
               help="Fail unless this share of rules (per version) reached both met and unmet/blocked; "
@@ -101,6 +101,9 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
     Exit status: 0 all cases pass (and coverage is met); 1 a case failed or coverage
     is short; 2 a case file is broken; 3 a broken policy.
     """
+    check_paths_exist(paths, "a test case file or a folder holding tests/")
+    check_paths_exist([policy_path] if policy_path else [], "a policy file or a folder of them")
+    check_output(output, [*paths, *([policy_path] if policy_path else [])])
     entries = case_entries(list(paths) or default_policy_paths())
     if not entries:
         raise click.UsageError("no test cases found (YAML files in a tests/ folder)")
@@ -137,7 +140,7 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
         parts.append(verdict)
         text = "\n\n".join(parts)
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_output(output, text + "\n")
     elif outcomes or not broken:
         click.echo(text)
     for message in broken:

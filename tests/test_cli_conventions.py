@@ -1,0 +1,159 @@
+"""Exit codes mean one thing, at the terminal and in CI (issue 9, item 3; spec §8).
+
+0-3 are the commands' own answers; nothing else may borrow them.  A bad
+``--output`` or a missing path is a one-line usage error (exit 2) for every
+command alike, Ctrl-C exits 130, a closed pipe ends quietly, a bug says so in
+one line with exit 4, and a mistyped command gets a "did you mean".
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import ROOT, run_cli
+
+EXAMPLES = ROOT / "examples"
+ELIGIBLE = EXAMPLES / "eligible.json"
+POLICIES = ROOT / "policies"
+
+
+def one_line_usage_error(proc, *fragments):
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("ecfmg-policy: --output ") or lines[0].startswith("ecfmg-policy: "), lines
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert proc.stdout == ""
+
+
+COMMANDS = {
+    "check": lambda out: ("check", ELIGIBLE, "--as-of", "2020-06-01", "--output", out),
+    "lint": lambda out: ("lint", POLICIES, "--output", out),
+    "test": lambda out: ("test", POLICIES, "--output", out),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_output_into_a_missing_folder_is_a_one_line_usage_error(tmp_path, command):
+    target = tmp_path / "no-such-folder" / "report.txt"
+    proc = run_cli(*COMMANDS[command](target))
+    one_line_usage_error(proc, f"the folder {target.parent} does not exist")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_output_onto_a_folder_is_a_one_line_usage_error(tmp_path, command):
+    proc = run_cli(*COMMANDS[command](tmp_path))
+    one_line_usage_error(proc, "is a folder; name a file")
+
+
+def test_output_onto_an_input_is_refused_and_the_input_kept(tmp_path):
+    record = tmp_path / "record.json"
+    record.write_text(ELIGIBLE.read_text())
+    before = record.read_text()
+    proc = run_cli("check", record, "--as-of", "2020-06-01", "--output", record)
+    one_line_usage_error(proc, "is also an input; writing it would destroy it")
+    assert record.read_text() == before
+
+
+def test_output_onto_the_policy_file_linted_is_refused(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text((POLICIES / "ecfmg-certification" / "2004-06-14.yaml").read_text())
+    proc = run_cli("lint", policy, "--output", policy)
+    one_line_usage_error(proc, "is also an input")
+
+
+@pytest.mark.parametrize("command", ["lint", "test"])
+def test_lint_and_test_agree_on_a_missing_path(tmp_path, command):
+    missing = tmp_path / "nowhere"
+    proc = run_cli(command, missing)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith(f"ecfmg-policy: {missing}: no such file or folder; name ")
+
+
+def test_a_mistyped_command_gets_did_you_mean():
+    proc = run_cli("chek", ELIGIBLE)
+    assert proc.returncode == 2
+    assert "no command `chek`; did you mean `check`?" in proc.stderr
+
+
+def test_an_unknown_command_lists_the_commands():
+    proc = run_cli("frobnicate")
+    assert proc.returncode == 2
+    assert "no command `frobnicate`; the commands are check, lint, schema, test, versions" in proc.stderr
+
+
+def many_records(tmp_path: Path, count: int) -> Path:
+    line = json.dumps(json.loads(ELIGIBLE.read_text()))
+    path = tmp_path / "many.jsonl"
+    path.write_text((line + "\n") * count)
+    return path
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    records = many_records(tmp_path, 3000)
+    command = (f"{sys.executable} -m ecfmg_policy check {records} --as-of 2020-06-01 --format jsonl | head -1; "
+               "echo status=${PIPESTATUS[0]}")
+    proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    first, status = proc.stdout.strip().splitlines()
+    assert json.loads(first)["decision"] == "eligible"
+    assert proc.stderr == ""  # no BrokenPipeError, no "Exception ignored"
+    assert status == "status=141"  # 128 + SIGPIPE, as a shell reports it: not one of the answers 0-3
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
+    records = many_records(tmp_path, 200_000)
+    proc = subprocess.Popen([sys.executable, "-m", "ecfmg_policy", "check", str(records), "--as-of", "2020-06-01",
+                             "--format", "jsonl", "--output", str(tmp_path / "out.jsonl")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    out = tmp_path / "out.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 0):
+        time.sleep(0.05)  # wait until records are being decided
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip() == "ecfmg-policy: interrupted"
+
+
+def test_an_internal_error_is_a_bug_report_line_and_exit_4(monkeypatch, capsys):
+    """An exception nobody foresaw must not pose as an answer (exit 1 would read as "pending")."""
+    from ecfmg_policy.cli import check as check_module
+    from ecfmg_policy.cli import main as main_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(check_module, "Evaluator", broken)
+    monkeypatch.setattr(sys, "argv", ["ecfmg-policy", "check", str(ELIGIBLE), "--as-of", "2020-06-01"])
+    with pytest.raises(SystemExit) as stop:
+        main_module.main()
+    assert stop.value.code == 4
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "ecfmg-policy: internal error (RuntimeError); this is a bug, please report it with the command you ran "
+        f"at {main_module.BUG_REPORTS}"]
+
+
+def test_a_date_past_the_calendar_is_a_rule_message_not_a_python_error(tmp_path):
+    record = json.loads(ELIGIBLE.read_text())
+    record["exams"].append({"exam": "USMLE_STEP1", "date": "9995-05-02", "result": "pass"})
+    path = tmp_path / "far.json"
+    path.write_text(json.dumps(record))
+    proc = run_cli("check", path, "--as-of", "9999-12-31", "--format", "json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    rules = {r["id"]: r for r in json.loads(proc.stdout)["results"][0]["rules"]}
+    message = rules["exams.passed_in_window"]["message"]
+    assert rules["exams.passed_in_window"]["outcome"] == "error"
+    assert "9995-05-02 + 7 years is outside the calendar (years 1 to 9999)" in message
+    assert "ValueError" not in proc.stdout and "out of range" not in proc.stdout

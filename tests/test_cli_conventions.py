@@ -9,6 +9,7 @@ one line with exit 4, and a mistyped command gets a "did you mean".
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -157,3 +158,66 @@ def test_a_date_past_the_calendar_is_a_rule_message_not_a_python_error(tmp_path)
     assert rules["exams.passed_in_window"]["outcome"] == "error"
     assert "9995-05-02 + 7 years is outside the calendar (years 1 to 9999)" in message
     assert "ValueError" not in proc.stdout and "out of range" not in proc.stdout
+
+
+# --- item 1: one way to find the policies, and every output says which ---------------------------
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A project with its own copy of the policies, the fee raised to 7500 in the seed version."""
+    project = tmp_path / "project"
+    shutil.copytree(POLICIES, project / "policies")
+    seed = project / "policies" / "ecfmg-certification" / "2004-06-14.yaml"
+    seed.write_text(seed.read_text().replace("application_fee_usd: 75", "application_fee_usd: 7500"))
+    shutil.copy(ELIGIBLE, project / "eligible.json")
+    return project
+
+
+def test_check_uses_the_policies_of_the_checkout_it_runs_in_and_names_the_file(checkout):
+    proc = run_cli("check", "eligible.json", "--as-of", "2020-06-01", "--format", "json", cwd=checkout)
+    result = json.loads(proc.stdout)["results"][0]
+    assert result["decision"] == "pending"  # the edited fee, not the installed copy's
+    assert result["policy"]["file"] == "policies/ecfmg-certification/2004-06-14.yaml"
+    text = run_cli("check", "eligible.json", "--as-of", "2020-06-01", "--format", "text", cwd=checkout)
+    assert text.stdout.splitlines()[0] == ("eligible.json: PENDING as of 2020-06-01 "
+                                           "(ecfmg-certification 2004.1, policies/ecfmg-certification/2004-06-14.yaml)")
+
+
+def test_every_command_finds_the_nearest_policies_folder_from_inside_it(checkout):
+    inside = checkout / "policies" / "ecfmg-certification"
+    (inside / "2023-01-01.yaml").write_text("policy: ecfmg-certification\nversion: \"2023.1\"\n"
+                                            "effective_from: 2023-01-01\nextends: \"2022.1\"\nparams: [\n")
+    lint = run_cli("lint", cwd=inside)
+    assert lint.returncode == 3, lint.stdout
+    assert "2023-01-01.yaml" in lint.stdout
+    assert "file(s) checked in ..:" in lint.stdout
+    test = run_cli("test", cwd=inside)
+    assert test.returncode == 3, test.stdout + test.stderr  # the broken folder, never "99 passed"
+    assert "2023-01-01.yaml" in test.stderr
+    versions = run_cli("versions", cwd=inside)
+    assert versions.returncode == 3 and "2023-01-01.yaml" in versions.stderr
+    check = run_cli("check", "../../eligible.json", "--as-of", "2020-06-01", cwd=inside)
+    assert check.returncode == 3 and "2023-01-01.yaml" in check.stderr
+
+
+def test_versions_names_the_files_relative_to_where_it_runs(checkout):
+    proc = run_cli("versions", "--format", "json", cwd=checkout)
+    files = [v["file"] for v in json.loads(proc.stdout)["versions"]]
+    assert files[0] == "policies/ecfmg-certification/2004-06-14.yaml"
+
+
+def test_without_a_policies_folder_the_bundled_ones_are_used_and_named(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert not any((folder / "policies").is_dir() for folder in (elsewhere, *elsewhere.parents))
+    proc = run_cli("check", ELIGIBLE, "--as-of", "2020-06-01", "--format", "json", cwd=elsewhere)
+    result = json.loads(proc.stdout)["results"][0]
+    assert result["decision"] == "eligible"
+    file = Path(result["policy"]["file"])
+    assert file.is_absolute() and file.name == "2004-06-14.yaml" and file.is_file()
+
+
+def test_a_relative_policy_option_stays_relative_in_the_report(checkout):
+    proc = run_cli("check", "eligible.json", "--policy", "policies/ecfmg-certification", "--as-of", "2021-03-01",
+                   "--format", "json", cwd=checkout)
+    assert json.loads(proc.stdout)["results"][0]["policy"]["file"] == "policies/ecfmg-certification/2021-01-26.yaml"

@@ -64,7 +64,7 @@ def assert_reported(proc, folder: Path, text: str, needle: str, offset: int, mes
 def test_the_projects_own_policies_lint_clean_even_strictly():
     proc = run_cli("lint", POLICIES.parent, "--strict")
     assert proc.returncode == 0, proc.stdout
-    assert "4 file(s) checked: 0 error(s), 0 warning(s)" in proc.stdout
+    assert f"4 file(s) checked in {POLICIES.parent}: 0 error(s), 0 warning(s)" in proc.stdout
 
 
 # --- YAML -----------------------------------------------------------------------------------

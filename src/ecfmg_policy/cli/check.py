@@ -13,14 +13,15 @@ from ecfmg_policy.cli.common import DateParam, check_output, fail_policy, parse_
 from ecfmg_policy.api import load_data
 from ecfmg_policy.errors import InputError, PolicyError, UsageError, clip, terminal_safe
 from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
-from ecfmg_policy.evaluator.policyset import bundled_policies, load_policy_set
+from ecfmg_policy.evaluator.policyset import find_policies, load_policy_set
 from ecfmg_policy.evaluator.records import iter_records
 
 
 @click.command()
 @click.argument("records", nargs=-1, required=True)
 @click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
-              help="Policy file or directory (default: the bundled ECFMG policies).")
+              help="Policy file or directory (default: the nearest policies/ folder here or above, "
+                   "else the bundled ECFMG policies).")
 @click.option("--policy-version", default=None, help="Use this version instead of the one in force on --as-of.")
 @click.option("--as-of", type=DateParam(), default=None, help="Judge as of this date (default: today).")
 @click.option("--data", "data_args", multiple=True, metavar="NAME=PATH",
@@ -39,7 +40,7 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
     given_data = parse_data(data_args)
     check_output(output, [*records, *given_data.values(), *([policy_path] if policy_path else [])])
     try:
-        policies = load_policy_set(policy_path or bundled_policies())
+        policies = load_policy_set(find_policies(policy_path))
         compiled = policies.select(as_of, policy_version)
     except PolicyError as exc:
         fail_policy(exc)

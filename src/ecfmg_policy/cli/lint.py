@@ -8,15 +8,15 @@ from pathlib import Path
 import click
 
 from ecfmg_policy.cli import diagnostics as formats
+from ecfmg_policy.errors import terminal_safe
 from ecfmg_policy.cli.common import check_output, check_paths_exist, write_output
 from ecfmg_policy.evaluator.lint import lint_paths
-from ecfmg_policy.evaluator.policyset import bundled_policies
+from ecfmg_policy.evaluator.policyset import find_policies
 
 
 def default_policy_paths() -> list[Path]:
-    """``policies/`` in the current directory when there is one, else the bundled set."""
-    here = Path("policies")
-    return [here] if here.is_dir() else [bundled_policies()]
+    """The policies every command uses when none are named (``policyset.find_policies``)."""
+    return [find_policies()]
 
 
 @click.command()
@@ -32,9 +32,11 @@ def lint(paths, output_format, strict, output) -> None:
     """
     check_paths_exist(paths, "a policy file or a folder of them")
     check_output(output, paths)
-    report = lint_paths(list(paths) or default_policy_paths())
+    checked = list(paths) or default_policy_paths()
+    report = lint_paths(checked)
     counts = {"files": len(report.files), "errors": report.errors, "warnings": report.warnings}
-    summary = f"{counts['files']} file(s) checked: {report.errors} error(s), {report.warnings} warning(s)"
+    where = ", ".join(terminal_safe(str(path)) for path in checked)
+    summary = f"{counts['files']} file(s) checked in {where}: {report.errors} error(s), {report.warnings} warning(s)"
     if output_format == "json":
         text = formats.as_json(report.diagnostics, counts)
     elif output_format == "github":

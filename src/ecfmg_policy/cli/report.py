@@ -45,7 +45,7 @@ def result_json(result: RecordResult) -> dict:
     if result.policy is not None:
         p = result.policy.policy
         policy = {"name": p.name, "version": p.version, "effective_from": p.effective_from.isoformat(),
-                  "source": p.source}
+                  "source": p.source, "file": p.source}
         if result.policy.effective_to is not None:
             policy["effective_to"] = result.policy.effective_to.isoformat()
         if p.citation:
@@ -95,7 +95,7 @@ def text_for(result: RecordResult, color: bool) -> str:
     header = f"{safe(result.record)}: {style(label, fg, bold=True)} as of {result.as_of.isoformat()}"
     if result.policy is not None:
         p = result.policy.policy
-        header += f" ({safe(p.name)} {safe(p.version)})"
+        header += f" ({safe(p.name)} {safe(p.version)}, {safe(p.source)})"
     lines.append(header)
     lines.append("  " + words.format(open=open_count, blocked=blocked, scope=scope))
     for place, message in result.errors:

@@ -9,7 +9,7 @@ import click
 
 from ecfmg_policy.cli.common import fail_policy
 from ecfmg_policy.errors import PolicyError, terminal_safe
-from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, load_policy_set
+from ecfmg_policy.evaluator.policyset import PolicySet, find_policies, load_policy_set
 from ecfmg_policy.evaluator.values import display, to_json_value
 from ecfmg_policy.evaluator.versions import changes_between
 
@@ -67,12 +67,12 @@ def _text(name: str, entries: list[dict]) -> str:
 
 @click.command()
 @click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
-              help="Policy directory (default: the bundled ECFMG policies).")
+              help="Policy directory (default: the nearest policies/ folder here or above, else the bundled ones).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def versions(policy_path, output_format) -> None:
     """Show the timeline of policy versions and what each changed against the one before."""
     try:
-        policies = load_policy_set(policy_path or bundled_policies())
+        policies = load_policy_set(find_policies(policy_path))
     except PolicyError as exc:
         fail_policy(exc)
     entries = timeline(policies)

@@ -30,6 +30,26 @@ def bundled_policies() -> Path:
     return Path(__file__).resolve().parents[3] / "policies"
 
 
+def find_policies(given: Path | None = None) -> Path:
+    """Where every command takes its policies from (spec §8), in one place.
+
+    ``--policy`` (or the paths given) when there is one; otherwise the nearest
+    ``policies/`` folder in the current folder or one of its parents, as git
+    finds ``.git``, so that someone editing a checkout always checks the files
+    being edited; otherwise the bundled set.  A folder found this way is
+    returned relative to the current folder, so every message and report names
+    the files as the user sees them.
+    """
+    if given is not None:
+        return Path(given)
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        candidate = folder / "policies"
+        if candidate.is_dir():
+            return Path(os.path.relpath(candidate))
+    return bundled_policies()
+
+
 def bundled_world_directory() -> Path:
     return bundled_policies() / "reference" / "world-directory.sample.json"
 

@@ -221,3 +221,118 @@ def test_a_relative_policy_option_stays_relative_in_the_report(checkout):
     proc = run_cli("check", "eligible.json", "--policy", "policies/ecfmg-certification", "--as-of", "2021-03-01",
                    "--format", "json", cwd=checkout)
     assert json.loads(proc.stdout)["results"][0]["policy"]["file"] == "policies/ecfmg-certification/2021-01-26.yaml"
+
+
+# --- item 4: terminal conventions ----------------------------------------------------------------
+
+def run_on_terminal(*args, env=None):
+    """The command with its standard output on a pseudo-terminal, as a person runs it."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    environment = {**os.environ, "TERM": "xterm-256color", **(env or {})}
+    environment.pop("NO_COLOR", None) if "NO_COLOR" not in (env or {}) else None
+    proc = subprocess.Popen([sys.executable, "-m", "ecfmg_policy", *map(str, args)], stdout=follower,
+                            stderr=subprocess.PIPE, cwd=ROOT, env=environment)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(leader)
+    return proc.returncode, b"".join(chunks).decode()
+
+
+def test_text_is_the_default_when_piped_and_without_colour():
+    proc = run_cli("check", ELIGIBLE, "--as-of", "2020-06-01")
+    assert proc.stdout.startswith(f"{ELIGIBLE}: ELIGIBLE as of 2020-06-01 (ecfmg-certification 2004.1, ")
+    assert "\x1b[" not in proc.stdout
+
+
+def test_colour_on_a_terminal_unless_no_color_or_a_dumb_terminal():
+    _, coloured = run_on_terminal("check", ELIGIBLE, "--as-of", "2020-06-01")
+    assert "\x1b[32m\x1b[1mELIGIBLE" in coloured
+    _, plain = run_on_terminal("check", ELIGIBLE, "--as-of", "2020-06-01", env={"NO_COLOR": "1"})
+    assert "ELIGIBLE" in plain and "\x1b[" not in plain
+    _, dumb = run_on_terminal("check", ELIGIBLE, "--as-of", "2020-06-01", env={"TERM": "dumb"})
+    assert "ELIGIBLE" in dumb and "\x1b[" not in dumb
+    _, never = run_on_terminal("check", ELIGIBLE, "--as-of", "2020-06-01", "--color", "never")
+    assert "\x1b[" not in never
+    always = run_cli("check", ELIGIBLE, "--as-of", "2020-06-01", "--color", "always")
+    assert "\x1b[32m\x1b[1mELIGIBLE" in always.stdout
+
+
+def test_an_invalid_records_errors_are_shown_once():
+    invalid = EXAMPLES / "invalid.json"
+    text = run_cli("check", invalid, "--as-of", "2020-06-01")
+    assert text.returncode == 2
+    assert "fee_payed_usd" in text.stdout and text.stderr == ""
+    machine = run_cli("check", invalid, "--as-of", "2020-06-01", "--format", "json")
+    assert "fee_payed_usd" in machine.stderr  # for a program, the problems go to standard error, one line each
+    assert "invalid.json#/application/fee_payed_usd: error:" in machine.stderr
+
+
+def test_standard_input_takes_json_lines_as_well_as_one_document():
+    one_line = json.dumps(json.loads(ELIGIBLE.read_text()))
+    pending = json.dumps(json.loads((EXAMPLES / "pending.json").read_text()))
+    lines = run_cli("check", "-", "--as-of", "2020-06-01", "--format", "json", stdin=one_line + "\n" + pending + "\n")
+    results = json.loads(lines.stdout)["results"]
+    assert [(r["record"], r["decision"]) for r in results] == [("-:1", "eligible"), ("-:2", "pending")]
+    document = run_cli("check", "-", "--as-of", "2020-06-01", "--format", "json", stdin=ELIGIBLE.read_text())
+    assert [(r["record"], r["decision"]) for r in json.loads(document.stdout)["results"]] == [("-", "eligible")]
+
+
+@pytest.mark.parametrize("written", ["20200601", "2020-W23-1", "2020-6-1", "2020-06-01T00:00"])
+def test_as_of_takes_only_yyyy_mm_dd(written):
+    proc = run_cli("check", ELIGIBLE, "--as-of", written)
+    assert proc.returncode == 2
+    assert f"`{written}` is not a date written as YYYY-MM-DD" in proc.stderr
+
+
+def test_quiet_check_shows_only_what_is_not_eligible_and_the_summary():
+    proc = run_cli("check", EXAMPLES, "--as-of", "2020-06-01", "-q")
+    assert ": ELIGIBLE as of" not in proc.stdout
+    assert ": PENDING as of" in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1] == "9 record(s): 2 eligible, 2 pending, 2 ineligible, 2 not applicable, 1 invalid"
+
+
+def test_verbose_check_shows_met_rules_too():
+    quiet_about_met = run_cli("check", EXAMPLES / "pending.json", "--as-of", "2020-06-01")
+    assert "application.fee" not in quiet_about_met.stdout
+    verbose = run_cli("check", EXAMPLES / "pending.json", "--as-of", "2020-06-01", "-v")
+    assert "  met      application.fee: Application fee paid" in verbose.stdout
+
+
+def test_test_run_selects_cases_by_name():
+    proc = run_cli("test", POLICIES, "--run", "29 February", "-v")
+    ok = [line for line in proc.stdout.splitlines() if line.startswith("ok   ")]
+    assert ok and all("29 February" in line for line in ok)
+    assert proc.stdout.rstrip().endswith(f"{len(ok)} passed, 0 failed")
+    none = run_cli("test", POLICIES, "--run", "no such case")
+    assert none.returncode == 2 and "--run no such case: no test case's name matches" in none.stderr
+    broken = run_cli("test", POLICIES, "--run", "(")
+    assert broken.returncode == 2 and "not a regular expression" in broken.stderr
+
+
+def test_quiet_test_leaves_out_the_coverage_table():
+    proc = run_cli("test", POLICIES, "-q")
+    assert "rule coverage" not in proc.stdout
+    assert proc.stdout.strip().endswith("passed, 0 failed")
+
+
+def test_the_coverage_table_is_as_wide_as_its_content():
+    proc = run_cli("test", POLICIES)
+    table = proc.stdout.split("rule coverage (met / failing = unmet or blocked):\n")[1]
+    header, *rows = [line for line in table.splitlines() if line.startswith("  ") and not line.startswith("   ")]
+    rows = [row for row in rows if "% of" not in row]
+    rule_ids = [row.split()[1] for row in rows]
+    met_column = header.index(" met ") + 1
+    assert met_column == 2 + len("version") + 1 + max(map(len, rule_ids)) + 1
+    assert all(row[met_column - 1] == " " and row[met_column] in "y-" for row in rows)

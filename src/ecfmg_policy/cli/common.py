@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Iterable
@@ -22,6 +23,8 @@ class DateParam(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, datetime.date):
             return value
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # Python would also take 20200601, 2020-W01-1
+            self.fail(f"`{value}` is not a date written as YYYY-MM-DD", param, ctx)
         try:
             return datetime.date.fromisoformat(value)
         except ValueError:
@@ -84,3 +87,12 @@ def check_paths_exist(paths: Iterable[Path], what: str) -> None:
     for path in paths:
         if not os.path.lexists(path):
             usage_error(f"{path}: no such file or folder; name {what}")
+
+
+def use_color(choice: str, stream_is_terminal: bool) -> bool:
+    """``--color auto`` colours only a terminal, and never with ``NO_COLOR`` set or ``TERM=dumb``."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return stream_is_terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"

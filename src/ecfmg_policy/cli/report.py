@@ -29,6 +29,7 @@ _WORDS = {
     "invalid": ("INVALID", "magenta", "the record could not be evaluated; fix the problems below"),
 }
 _MARKS = {"unmet": ("unmet", "yellow"), "blocked": ("blocked", "red"), "error": ("error", "magenta")}
+_VERBOSE_MARKS = {"met": ("met", "green"), "not_applicable": ("n/a", None)}
 
 
 def exit_code(results: list[RecordResult]) -> int:
@@ -83,7 +84,7 @@ def write_jsonl(result: RecordResult, out) -> None:
     out.write(json.dumps(result_json(result)) + "\n")
 
 
-def text_for(result: RecordResult, color: bool) -> str:
+def text_for(result: RecordResult, color: bool, verbose: bool = False) -> str:
     style = (lambda text, fg, bold=False: click.style(text, fg=fg, bold=bold)) if color else (lambda text, *a, **k: text)
     lines = []
     open_count = sum(1 for r in result.rules if r.severity == "requirement" and r.outcome in ("unmet", "error"))
@@ -102,13 +103,14 @@ def text_for(result: RecordResult, color: bool) -> str:
         lines.append(f"  {style('error', 'magenta')} at {safe(place)}: {safe(message)}")
     if result.decision == "not_applicable":
         return "\n".join(lines)
+    marks = {**_MARKS, **_VERBOSE_MARKS} if verbose else _MARKS
     for rule in sorted(result.rules, key=lambda r: {"blocked": 0, "error": 1, "unmet": 2}.get(r.outcome, 3)):
-        if rule.outcome not in _MARKS:
+        if rule.outcome not in marks:
             continue
-        word, colour = _MARKS[rule.outcome]
+        word, colour = marks[rule.outcome]
         advisory = " (advisory)" if rule.severity == "advisory" else ""
         lines.append(f"  {style(f'{word:<8}', colour)} {safe(rule.id)}: {safe(rule.title)}{advisory}")
-        if rule.message:
+        if rule.message and rule.outcome in _MARKS:
             lines.append(f"           {safe(rule.message)}")
     shown = {k: v for k, v in result.outputs.items() if v not in (None, [], {})}
     if shown:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import click
 
-from ecfmg_policy.cli.common import check_output, check_paths_exist, fail_policy, parse_data, write_output
+from ecfmg_policy.cli.common import check_output, check_paths_exist, fail_policy, parse_data, usage_error, write_output
 from ecfmg_policy.cli.lint import default_policy_paths
 from ecfmg_policy.errors import InputError, PolicyError, UsageError, terminal_safe
 from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, case_entries, load_case
@@ -36,15 +37,18 @@ def failure_text(outcome: CaseResult) -> str:
 
 
 def coverage_table(coverage: Coverage) -> str:
+    keys = [tuple(map(terminal_safe, key)) for key in coverage.rule_order]
+    wide = max([len("version")] + [len(v) for v, _ in keys])  # columns as wide as what they hold
+    rule_wide = max([len("rule")] + [len(r) for _, r in keys])
     lines = ["rule coverage (met / failing = unmet or blocked):",
-             f"  {'version':<8} {'rule':<42} {'met':<4} {'fail':<5} reached"]
-    for key in coverage.rule_order:
-        version, rule_id = map(terminal_safe, key)
+             f"  {'version':<{wide}} {'rule':<{rule_wide}} {'met':<4} {'fail':<5} reached"]
+    for key, (version, rule_id) in zip(coverage.rule_order, keys):
         reached = coverage.reached[key]
         met = "yes" if "met" in reached else "-"
         fail = "yes" if reached & {"unmet", "blocked"} else "-"
         mark = "" if coverage.covered(key) else "   <- not covered"
-        lines.append(f"  {version:<8} {rule_id:<42} {met:<4} {fail:<5} {display(sorted(reached)) or 'none'}{mark}")
+        lines.append(f"  {version:<{wide}} {rule_id:<{rule_wide}} {met:<4} {fail:<5} "
+                     f"{display(sorted(reached)) or 'none'}{mark}")
     lines.append(f"  {coverage.percent():.0f}% of {len(coverage.reached)} rule versions covered")
     return "\n".join(lines)
 
@@ -95,7 +99,11 @@ def as_junit(outcomes: list[CaseResult], coverage: Coverage) -> str:
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
               help="Fail unless this share of rules (per version) reached both met and unmet/blocked; "
                    "any rule that reached neither also fails the run.")
-def test(paths, policy_path, data_args, output_format, output, min_coverage) -> None:
+@click.option("--run", "pattern", default=None, metavar="REGEX",
+              help="Run only the cases whose name matches this regular expression (searched, as pytest -k).")
+@click.option("-q", "--quiet", is_flag=True, help="Text: only failures and the summary (no coverage table).")
+@click.option("-v", "--verbose", is_flag=True, help="Text: also list every case that passed.")
+def test(paths, policy_path, data_args, output_format, output, min_coverage, pattern, quiet, verbose) -> None:
     """Run policy test cases (YAML files in tests/ folders beside the policies).
 
     Exit status: 0 all cases pass (and coverage is met); 1 a case failed or coverage
@@ -107,18 +115,27 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
     entries = case_entries(list(paths) or default_policy_paths())
     if not entries:
         raise click.UsageError("no test cases found (YAML files in a tests/ folder)")
+    try:
+        selected = re.compile(pattern) if pattern is not None else None
+    except re.error as exc:
+        usage_error(f"--run {pattern}: not a regular expression ({exc.msg})")
     runner = Runner(policy_path, parse_data(data_args))
     outcomes: list[CaseResult] = []
     broken: list[str] = [entry.problem.render() for entry in entries if entry.problem is not None]
     for file in (entry.path for entry in entries if entry.problem is None):
         try:
-            outcomes.append(runner.run(load_case(file, policy_path)))
+            case = load_case(file, policy_path)
+            if selected is not None and not selected.search(case.name):
+                continue
+            outcomes.append(runner.run(case))
         except InputError as exc:
             broken.append(exc.diagnostic.render())
         except PolicyError as exc:
             fail_policy(exc)
         except UsageError as exc:
             raise click.UsageError(str(exc)) from None
+    if selected is not None and not outcomes and not broken:
+        usage_error(f"--run {pattern}: no test case's name matches")
     coverage = runner.coverage
     failed = [o for o in outcomes if not o.passed]
     uncovered = [k for k in coverage.rule_order if not coverage.reached[k] & {"met", "unmet", "blocked"}]
@@ -135,7 +152,10 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage) -> 
     else:
         parts = [f"FAIL {terminal_safe(str(o.case.file))}: {terminal_safe(o.case.name)}\n{failure_text(o)}"
                  for o in failed]
-        if outcomes:
+        if verbose:
+            parts.insert(0, "\n".join(f"ok   {terminal_safe(str(o.case.file))}: {terminal_safe(o.case.name)}"
+                                       for o in outcomes if o.passed))
+        if outcomes and not quiet:
             parts.append(coverage_table(coverage))
         parts.append(verdict)
         text = "\n\n".join(parts)

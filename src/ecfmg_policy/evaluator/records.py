@@ -51,7 +51,8 @@ def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
         if argument == "-":
             stream = stdin or sys.stdin
             data = getattr(stream, "buffer", stream).read()
-            yield from _from_bytes(data.encode("utf-8") if isinstance(data, str) else data, "-", lines=False)
+            data = data.encode("utf-8") if isinstance(data, str) else data
+            yield from _from_bytes(data, "-", lines=_json_lines(data))
             continue
         path = Path(argument)
         if os.path.isdir(path):  # never raises, unlike Path.is_dir on a folder we may not search
@@ -66,6 +67,20 @@ def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
                     yield from _from_file(child.path)
         else:
             yield from _from_file(path)
+
+
+def _json_lines(data: bytes) -> bool:
+    """Whether standard input holds JSON Lines rather than one document: more than one line,
+    and the first of them a JSON value on its own (a document spread over lines starts with
+    a lone ``{``, which is not)."""
+    lines = [line for line in data.split(b"\n") if line.strip(b" \t\r")]
+    if len(lines) < 2:
+        return False
+    try:
+        json.loads(lines[0])
+    except ValueError:  # includes UnicodeDecodeError
+        return False
+    return True
 
 
 def _from_file(path: Path) -> Iterator[RecordInput]:

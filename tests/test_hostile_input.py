@@ -291,7 +291,7 @@ def test_a_lone_surrogate_does_not_crash_text_output(tmp_path):
     ok.write_text(json.dumps(record(medical_school__world_directory_id="F\ud800")))
     proc = run("check", path, ok, "--as-of", AS_OF, "--format", "text")
     assert proc.returncode == 2
-    assert f"{path}#/status: error: `\\udfff` is not allowed" in proc.stderr
+    assert "error at /status: `\\udfff` is not allowed" in proc.stdout  # shown once: in the text
     assert "The medical school `F\\ud800` is not listed" in proc.stdout  # the other record was decided
     assert "2 record(s): 1 ineligible, 1 invalid" in proc.stdout
 
@@ -308,8 +308,9 @@ def test_record_strings_cannot_draw_on_the_terminal(tmp_path):
         assert not any(ch in text for ch in UNSAFE), repr(text)
         assert not any(line.startswith("applicant.json: ELIGIBLE") for line in text.splitlines())
     escaped = "`\\r\\x1b[2K\\x1b[32mapplicant.json: ELIGIBLE\\x1b]0;pwned\\x07\\u202e`"
-    assert f"{path}#/status: error: {escaped} is not allowed" in proc.stderr
     assert f"error at /status: {escaped}" in proc.stdout
+    as_json = run("check", path, "--as-of", AS_OF, "--format", "json")  # for a program: on standard error
+    assert f"{path}#/status: error: {escaped} is not allowed" in as_json.stderr
     assert "`F1\\napplicant.json: ELIGIBLE\\x1b[1A` is not listed" in proc.stdout
     # JSON output stays exact: the value comes back as it was written.
     proc, results = check_json(path)

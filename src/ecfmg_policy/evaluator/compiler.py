@@ -99,7 +99,7 @@ def _runtime_namespace() -> dict[str, Any]:
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain",
                                                   "object_key", "coalesce")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
-    names.update({name: getattr(rt, name) for name in ("walk", "show", "text", "output", "spend", "start_budget",
+    names.update({name: getattr(rt, name) for name in ("walk", "show", "output", "spend", "start_budget", "budget_left", "resume_budget",
                                                        "Sorted", "earliest_known")})
     names["sorted"] = sorted
     names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration)
@@ -167,6 +167,7 @@ class _Generator(ExpressionCode):
             self._guarded(f"outputs[{output.name!r}]", output.value,
                           [f"output_errors[{output.name!r}] = explain(exc)", f"outputs[{output.name!r}] = None"],
                           wrap="output" if self.charged(output.value.tree) else "")
+        emit("    left = budget_left()")
         emit("    return in_scope, scope_error, outcomes, messages, decision, outputs, output_errors")
         return "\n".join(self.lines) + "\n"
 
@@ -174,7 +175,7 @@ class _Generator(ExpressionCode):
         """A function that writes the rules' messages when asked: bulk runs often need only decisions."""
         emit = self.lines.append
         emit("    def messages():")
-        emit("        start_budget()")
+        emit("        resume_budget(left)")  # what evaluation left: one budget for all of a record
         # definitions only messages read are computed here, when messages are asked for
         lazy = [name for name in self.checked.definition_order if name not in self._eagerly_needed()]
         if lazy:

@@ -37,7 +37,8 @@ from ecfmg_policy.evaluator.runtime import RECORD_STEPS
 from ecfmg_policy.evaluator.schemas import KEYED_LISTS, schema
 
 ASSUMED_SIZE = 10_000  # items or characters of a value no schema bounds (the run-time budget checks it)
-MAX_CALL_NESTING = 3  # calls bounded from their arguments' shapes, nested; deeper ones from types alone
+MAX_CALL_NESTING = 8  # calls bounded from their arguments' shapes, nested; deeper ones from types alone
+MAX_SHAPE_DEPTH = 24  # lists in lists the bound follows; deeper ones are taken as open (and charged)
 SHOWN_SCALAR = 24  # characters a number, date or duration can take in a message
 _HUGE = 1e30  # bounds saturate here, far past any budget (and never reach inf or nan)
 
@@ -59,28 +60,46 @@ class Shape:
 
 SCALAR = Shape()
 UNKNOWN = Shape(ASSUMED_SIZE, ASSUMED_SIZE, open=True)
-# An item or field of a value no schema describes: loops over it are assumed to run up to
-# ASSUMED_SIZE times, and the item itself to be small to show; the budget checks both.
-UNKNOWN_PART = Shape(ASSUMED_SIZE, SHOWN_SCALAR, open=True)
+# An item or field of a value no schema describes: as big as the value may be assumed to be.
+UNKNOWN_PART = Shape(ASSUMED_SIZE, ASSUMED_SIZE, open=True)
 
 
 def text_shape(length: float, open: bool = False) -> Shape:
     return Shape(length, max(length, 1), open=open)
 
 
+def _depth(shape: Shape | None) -> int:
+    depth = 0
+    while shape is not None and depth <= MAX_SHAPE_DEPTH:
+        shape = shape.item
+        depth += 1
+    return depth
+
+
+def _shallow(item: Shape | None) -> Shape | None:
+    """An item shape no deeper than MAX_SHAPE_DEPTH: past it, what is inside is open (so the
+    compiled code charges it), and the bound keeps its size."""
+    if item is None or _depth(item) <= MAX_SHAPE_DEPTH:
+        return item
+    return Shape(item.length, item.weight, None, (), True)
+
+
 def list_shape(length: float, item: Shape | None, open: bool = False) -> Shape:
+    item = _shallow(item)
     item_weight = item.weight if item is not None else 0
     return Shape(length, _cap(2 + length * (item_weight + 2)), item, (), open or (item is not None and item.open))
 
 
 def object_shape(fields: tuple[tuple[str, Shape], ...]) -> Shape:
     weight = 2 + sum(len(name) + 4 + s.weight for name, s in fields)
+    fields = tuple((name, _shallow(s)) for name, s in fields)
     values = [s for _, s in fields]
-    item = _join_all(values) if values else None
+    item = _shallow(_join_all(values)) if values else None
     return Shape(len(fields), _cap(weight), item, fields, any(s.open for s in values))
 
 
 def map_shape(length: float, key: Shape, value: Shape, open: bool = False) -> Shape:
+    value = _shallow(value)
     return Shape(length, _cap(2 + length * (key.weight + value.weight + 4)), value, (),
                  open or key.open or value.open)
 
@@ -378,8 +397,10 @@ class _Bounder:
                 walked = b.shape.length * (1 + min(a.shape.weight, item_of(b.shape).weight)) \
                     if b.shape.item is not None or b.shape.open else b.shape.length
                 return Bound(_cap(a.steps + b.steps + 1 + walked), SCALAR)
-            case n.Compare(op="==" | "!=", left=left, right=right):
+            case n.Compare(left=left, right=right):  # ==, !=, <, <=, >, >=: walks the smaller side
                 a, b = self.bound(left, env), self.bound(right, env)
+                if a.shape.open and b.shape.open:  # else the side the bound knows limits the walk
+                    self.open_nodes.update((id(left), id(right)))
                 return Bound(_cap(a.steps + b.steps + 1 + min(a.shape.weight, b.shape.weight)), SCALAR)
             case n.IfExpr(condition=c, then=a, otherwise=b):
                 cb, ab, bb = self.bound(c, env), self.bound(a, env), self.bound(b, env)
@@ -438,6 +459,8 @@ class _Bounder:
             self.nesting += 1
             try:
                 found = self.bound(d.body.tree, dict(zip(d.params, (a.shape for a in args))))
+            except RecursionError:  # deep calls of deep expressions: bound this one from types alone
+                found = self.generic.get(name, Bound(_HUGE, UNKNOWN))
             finally:
                 self.nesting -= 1
             self.calls[key] = found

@@ -25,7 +25,7 @@ from typing import Any
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator.checker import CheckedPolicy
 from ecfmg_policy.evaluator.runtime import RECORD_STEPS, BudgetExceeded, EvaluationError, explain
-from ecfmg_policy.evaluator.values import Duration, add_duration, an, display, type_name
+from ecfmg_policy.evaluator.values import NumberOutOfRange, Duration, add_duration, an, display, in_range, type_name
 
 MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = "met", "unmet", "blocked", "not_applicable", "error"
 
@@ -359,7 +359,10 @@ class _Run:
         if _number(a) and _number(b):
             if op == "/" and b == 0:
                 raise EvaluationError("division by zero")
-            return {"+": a + b, "-": a - b, "*": a * b}[op] if op != "/" else a / b
+            if op == "*" and isinstance(a, int) and isinstance(b, int) and a and b \
+                    and a.bit_length() + b.bit_length() > 1100:  # past any double: do not compute it
+                raise NumberOutOfRange("the result is past the largest number the language holds (about 1.8e308)")
+            return in_range(a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b)
         words = {"+": f"cannot add {type_name(a)} and {type_name(b)}",
                  "-": f"cannot subtract {type_name(b)} from {type_name(a)}",
                  "*": f"cannot multiply {type_name(a)} by {type_name(b)}",
@@ -452,7 +455,7 @@ class _Run:
                 continue
             if not _number(item):
                 raise EvaluationError(f"cannot add number and {type_name(item)}")
-            total = total + item
+            total = in_range(total + item)
         return total
 
     def _fn_all(self, node, local):

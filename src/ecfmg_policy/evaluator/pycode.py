@@ -143,8 +143,6 @@ class ExpressionCode(NullFacts):
                 return f"(not {self._boolean(operand, local)})"
             case n.Unary(op="-", operand=operand):
                 return f"neg({e(operand, local)})"
-            case n.Binary(op="+" | "-" | "*" as op, left=left, right=right) if self._plain_numbers(left, right, local):
-                return f"({e(left, local)} {op} {e(right, local)})"
             case n.Binary(op="+", left=left, right=right) if self._date_plus_duration(left, right):
                 return f"plus_duration({e(left, local)}, {e(right, local)})"
             case n.Binary(op=op, left=left, right=right):
@@ -153,7 +151,7 @@ class ExpressionCode(NullFacts):
                     left, (n.Literal, n.ListExpr, n.ObjectExpr, n.ListComprehension, n.ObjectComprehension)):
                 return f"({e(left, local)} {'is' if op == '==' else 'is not'} None)"
             case n.Compare(op="==" | "!=" as op, left=left, right=right):
-                if self._plain_equality(left, right):
+                if self._plain_equality(left, right) and not (self.charged(left) or self.charged(right)):
                     return f"({e(left, local)} {op} {e(right, local)})"
                 test = f"eq({e(left, local)}, {e(right, local)})"
                 return test if op == "==" else f"(not {test})"
@@ -164,7 +162,8 @@ class ExpressionCode(NullFacts):
                 test = f"contains({e(right, local)}, {e(left, local)})"
                 return test if op == "in" else f"(not {test})"
             case n.Compare(op=op, left=left, right=right):
-                if self._same_orderable_type(left, right) and self._can_guard(left, right, local):
+                if (self._same_orderable_type(left, right) and self._can_guard(left, right, local)
+                        and not (self.charged(left) or self.charged(right))):
                     return self._plain_ordering(op, left, right, local)
                 return f"{_COMPARE[op]}({e(left, local)}, {e(right, local)})"
             case n.BoolOp(op=op, left=left, right=right):
@@ -208,9 +207,6 @@ class ExpressionCode(NullFacts):
 
     def _date_plus_duration(self, left: n.Node, right: n.Node) -> bool:
         return self.types.get(id(left)) == t.DATE and self.types.get(id(right)) == t.DURATION
-
-    def _plain_numbers(self, left: n.Node, right: n.Node, local) -> bool:
-        return all(self.types.get(id(x)) == t.NUMBER and self.non_null(x, local) for x in (left, right))
 
     def _boolean(self, node: n.Node, local) -> str:
         return self._as_condition(node, self.expr(node, local))
@@ -268,9 +264,9 @@ class ExpressionCode(NullFacts):
             return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
         if (node.function == "join" and len(node.args) == 2 and isinstance(node.args[0], n.ListExpr)
                 and isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str)
-                and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)):
-            joined = f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
-            return f"text({joined})" if self.charged(node) else joined
+                and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)
+                and not self.charged(node)):
+            return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
         if node.function == "sort" and node.generator is not None and self._orderable_list(node.generator) \
                 and self._element_non_null(node.generator, local):
             return f"Sorted(sorted({args[0]}))"  # items of one kind, none null: nothing to check

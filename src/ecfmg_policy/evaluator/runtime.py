@@ -12,10 +12,12 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
+import math
 import operator
 import re
 
-from ecfmg_policy.evaluator.values import DateOutOfRange, Duration, add_duration, an, display, type_name
+from ecfmg_policy.evaluator.values import (DateOutOfRange, Duration, NumberOutOfRange, add_duration, an, display,
+                                           in_range, type_name)
 
 
 class EvaluationError(Exception):
@@ -63,6 +65,12 @@ def start_budget(steps: int | None = None) -> None:
 _budget = RECORD_STEPS
 
 
+def resume_budget(left: int) -> None:
+    """Go on with what evaluation left of the record's budget (for its messages, written later)."""
+    global _left, _budget
+    _budget, _left = RECORD_STEPS, left
+
+
 def steps_used() -> int:
     """Steps charged since the last ``start_budget`` (for tests and benchmarks of a policy's cost)."""
     return _budget - _left
@@ -91,44 +99,46 @@ def walk(xs):
     raise EvaluationError(f"cannot loop over {an(type_name(xs))}; expected a list")
 
 
-def weigh(value) -> None:
-    """Charge one step for every item inside ``value``, nested lists and objects included.
+MAX_SHOWN_DEPTH = 100  # lists in lists: deeper than any real value, shallow enough for Python's own limits
 
-    Before a list or object is shown in a message or written as an output: a list built of
-    the same list twice, twenty times over, holds a million items in twenty lines of memory.
+
+def weigh(value) -> None:
+    """Charge what showing or writing ``value`` walks, before it is walked: one step for each
+    item, nested lists and objects included, and one for each character of text.
+
+    A list built of the same list twice, twenty times over, holds a million items in twenty
+    lines of memory; a free-form note can hold megabytes.  Charged first, neither is built.
     """
-    pending = [value]
+    pending = [(value, 0)]
     while pending:
-        item = pending.pop()
-        if isinstance(item, (list, tuple)):
+        item, depth = pending.pop()
+        if type(item) is str:
+            spend(len(item))
+        elif isinstance(item, (list, tuple, dict)):
+            if depth > MAX_SHOWN_DEPTH:
+                raise EvaluationError(f"the value is nested more than {MAX_SHOWN_DEPTH} levels deep to be shown")
+            inner = item.values() if isinstance(item, dict) else item
             spend(len(item) + 1)
-            pending.extend(v for v in item if isinstance(v, (list, tuple, dict)))
-        elif isinstance(item, dict):
-            spend(len(item) + 1)
-            pending.extend(v for v in item.values() if isinstance(v, (list, tuple, dict)))
+            pending.extend((v, depth + 1) for v in inner if isinstance(v, (str, list, tuple, dict)))
 
 
 def show(value) -> str:
     """A value as a message shows it, its size charged first (see ``weigh``)."""
-    if type(value) is str:
-        return value
-    if isinstance(value, (list, tuple, dict)):
+    if isinstance(value, (str, list, tuple, dict)):
         weigh(value)
-        return text(display(value))
     return display(value)
-
-
-def text(built: str) -> str:
-    """Charge text just built, one step a character: text that doubles at every step stops here."""
-    spend(len(built))
-    return built
 
 
 def output(value):
     """An output's value, its size charged before it is written."""
-    if isinstance(value, (list, tuple, dict)):
+    if isinstance(value, (str, list, tuple, dict)):
         weigh(value)
     return value
+
+
+def budget_left() -> int:
+    """What is left of the record's budget: its messages, written later, get only that."""
+    return max(_left, 0)
 
 
 def need(failed: dict, names: list[str]) -> bool:
@@ -208,6 +218,8 @@ def _orderable(a, b) -> None:
     kind = _ORDER_KINDS.get(type(a))
     if kind is None or kind != _ORDER_KINDS.get(type(b)):
         raise _incomparable(a, b)
+    if kind == "string":
+        spend(min(len(a), len(b)))
 
 
 def eq(a, b) -> bool:
@@ -215,11 +227,17 @@ def eq(a, b) -> bool:
     if type(a) is bool or type(b) is bool:
         return type(a) is type(b) and a == b
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) != len(b):
+            return False
         spend(len(a) + 1)
-        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b))
+        return all(eq(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
+        if len(a) != len(b):
+            return False
         spend(len(a) + 1)
         return a.keys() == b.keys() and all(eq(a[k], b[k]) for k in a)
+    if type(a) is str and type(b) is str and len(a) == len(b):
+        spend(len(a))  # equal lengths: Python compares character by character
     return a == b
 
 
@@ -261,7 +279,7 @@ def add(a, b):
     if isinstance(a, Duration) and isinstance(b, datetime.date):
         return add_duration(b, a)
     if _numbers(a, b):
-        return a + b
+        return in_range(a + b)
     raise EvaluationError(f"cannot add {type_name(a)} and {type_name(b)}")
 
 
@@ -281,7 +299,7 @@ def sub(a, b):
         if isinstance(b, datetime.date):
             return (a - b).days
     if _numbers(a, b):
-        return a - b
+        return in_range(a - b)
     raise EvaluationError(f"cannot subtract {type_name(b)} from {type_name(a)}")
 
 
@@ -289,7 +307,9 @@ def mul(a, b):
     if a is None or b is None:
         return None
     if _numbers(a, b):
-        return a * b
+        if type(a) is int and type(b) is int and a and b and a.bit_length() + b.bit_length() > 1100:
+            raise NumberOutOfRange("the result is past the largest number the language holds (about 1.8e308)")
+        return in_range(a * b)
     raise EvaluationError(f"cannot multiply {type_name(a)} by {type_name(b)}")
 
 
@@ -299,7 +319,7 @@ def div(a, b):
     if _numbers(a, b):
         if b == 0:
             raise EvaluationError("division by zero")
-        return a / b
+        return in_range(a / b)
     raise EvaluationError(f"cannot divide {type_name(a)} by {type_name(b)}")
 
 
@@ -402,7 +422,10 @@ def fn_first(xs):
 
 
 def fn_join(xs, separator=", "):
-    return text(show(separator).join(v if type(v) is str else show(v) for v in items(xs) if v is not None))
+    separator = show(separator)
+    parts = [show(v) for v in items(xs) if v is not None]  # each charged by its length as it is shown
+    spend(len(separator) * max(len(parts) - 1, 0))
+    return separator.join(parts)
 
 
 class Sorted(list):
@@ -417,7 +440,8 @@ def fn_sort(xs):
     if len(kinds) > 1 or None in kinds:
         listed = ", ".join(sorted({type_name(v) for v in present}))
         raise EvaluationError(f"sort() of values that cannot be compared: {listed}")
-    spend(len(present).bit_length() * len(present))
+    if len(present) > 1:
+        spend(int(len(present) * math.log2(len(present))))  # what the checker's bound counts for it
     return Sorted(sorted(present))
 
 
@@ -474,7 +498,7 @@ _PY_TYPES = {"int": "number", "float": "number", "str": "string", "NoneType": "n
 
 def explain(exc: BaseException) -> str:
     """A run-time failure in the policy language's words (never Python's)."""
-    if isinstance(exc, (EvaluationError, DateOutOfRange)):
+    if isinstance(exc, (EvaluationError, DateOutOfRange, NumberOutOfRange)):
         return str(exc)
     text = str(exc)
     for python, ours in _PY_TYPES.items():

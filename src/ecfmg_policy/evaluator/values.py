@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import math
 from dataclasses import dataclass
 
 UNITS = {"year": "years", "years": "years", "month": "months", "months": "months",
@@ -52,6 +53,29 @@ def parse_duration(text: str) -> Duration | None:
 
 class DateOutOfRange(ArithmeticError):
     """Date arithmetic that leaves the calendar (years 1 to 9999), in words for the policy's editor."""
+
+
+class NumberOutOfRange(ArithmeticError):
+    """Arithmetic whose result a record could not hold: past a double, or not a number at all."""
+
+
+LARGEST_NUMBER = 1.7976931348623157e308  # the largest double; records may hold no larger number
+_LARGEST_INT = int(LARGEST_NUMBER)
+
+
+def in_range(value):
+    """An arithmetic result, if it is a number a record could hold; else :class:`NumberOutOfRange`.
+
+    Python's integers grow without end (a number squared a few times takes minutes) and its
+    floats overflow to infinity (``1e308 * 10``), which compares greater than any fee: either
+    would be a wrong answer or a hang, so both are an error for the rule that computed them.
+    """
+    if type(value) is float:
+        if value != value or value in (math.inf, -math.inf):
+            raise NumberOutOfRange("the result is past the largest number the language holds (about 1.8e308)")
+    elif type(value) is int and not -_LARGEST_INT <= value <= _LARGEST_INT:
+        raise NumberOutOfRange("the result is past the largest number the language holds (about 1.8e308)")
+    return value
 
 
 def add_duration(day: datetime.date, span: Duration) -> datetime.date:

@@ -336,3 +336,51 @@ def test_the_coverage_table_is_as_wide_as_its_content():
     met_column = header.index(" met ") + 1
     assert met_column == 2 + len("version") + 1 + max(map(len, rule_ids)) + 1
     assert all(row[met_column - 1] == " " and row[met_column] in "y-" for row in rows)
+
+
+# --- item 8: messages for people, never a regular expression ------------------------------------
+
+def test_every_pattern_of_every_shipped_schema_has_words():
+    from ecfmg_policy.evaluator.schemas import PATTERN_SHAPES, SCHEMA_FILES, schema
+
+    def patterns(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "pattern":
+                    yield value
+                yield from patterns(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from patterns(value)
+
+    found = {p for kind in SCHEMA_FILES for p in patterns(schema(kind))}
+    assert found and found <= PATTERN_SHAPES.keys(), found - PATTERN_SHAPES.keys()
+
+
+def test_a_record_of_the_wrong_shape_is_told_the_shape_once_in_words(tmp_path):
+    record = json.loads(ELIGIBLE.read_text())
+    record.update(date_of_birth="19910412", usmle_id="12-34", citizenship=["india"])
+    path = tmp_path / "shape.json"
+    path.write_text(json.dumps(record))
+    proc = run_cli("check", path, "--as-of", "2020-06-01", "--format", "json")
+    errors = json.loads(proc.stdout)["results"][0]["errors"]
+    assert errors == [
+        {"path": "/citizenship/0", "message": "`india` does not have the expected form: expected a two-letter "
+                                              "country code in capitals (ISO 3166-1), such as IN"},
+        {"path": "/date_of_birth", "message": "`19910412` does not have the expected form: expected a date as "
+                                              "YYYY-MM-DD, such as 1991-04-12"},
+        {"path": "/usmle_id", "message": "`12-34` does not have the expected form: expected a USMLE/ECFMG "
+                                         "identification number of 8 digits, such as 5-123-456-7 or 51234567"},
+    ]
+    assert "^[" not in proc.stdout + proc.stderr
+
+
+def test_a_policy_of_the_wrong_shape_is_told_in_words(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text((POLICIES / "ecfmg-certification" / "2004-06-14.yaml").read_text()
+                      .replace("id: application.fee\n", "id: Application.Fee\n"))
+    proc = run_cli("lint", policy)
+    assert proc.returncode == 3
+    assert "`Application.Fee` does not have the expected form: expected a dotted lower-case id, " \
+           "such as application.fee" in proc.stdout
+    assert "^[" not in proc.stdout

@@ -248,7 +248,11 @@ def parse_record_text(text: str, label: str, file: str, line_offset: int) -> Rec
 def schema_problems(kind: str, value: Any) -> list[SchemaProblem]:
     """Every way ``value`` fails the ``kind`` schema, each with its JSON pointer."""
     errors = sorted(validator(kind).iter_errors(value), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    return [SchemaProblem(_pointer(e), describe_error(e)) for e in errors]
+    # A value of the wrong shape is said once: the pattern's words already say what a date or
+    # a code looks like, so its length and format errors at the same place add nothing.
+    shaped = {_pointer(e) for e in errors if e.validator == "pattern"}
+    return [SchemaProblem(_pointer(e), describe_error(e)) for e in errors
+            if not (e.validator in ("format", "maxLength", "minLength") and _pointer(e) in shaped)]
 
 
 def _pointer(error) -> str:

@@ -76,7 +76,8 @@ def describe_error(error) -> str:
         names = " or ".join(f"`{sub['required'][0]}`" for sub in error.validator_value)
         return f"needs exactly one of {names}"
     if kind == "pattern":
-        return f"`{_shown(error.instance)}` does not have the expected form ({error.validator_value})"
+        shape = PATTERN_SHAPES.get(error.validator_value, "see this field's description: ecfmg-policy schema applicant")
+        return f"`{_shown(error.instance)}` does not have the expected form: {shape}"
     if kind == "maxItems":
         return f"{len(error.instance)} items; at most {error.validator_value} are allowed here"
     if kind == "maxLength":
@@ -92,6 +93,22 @@ def describe_error(error) -> str:
         expected = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
         return f"expected {_json_kind_phrase(expected)}, got {_json_kind_phrase(_json_kind(error.instance))}"
     return clip(error.message, 300)
+
+
+# The shapes the shipped schemas' patterns ask for, in words: a regular expression is not a message.
+PATTERN_SHAPES = {
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "expected a date as YYYY-MM-DD, such as 1991-04-12",
+    "^[A-Z]{2}$": "expected a two-letter country code in capitals (ISO 3166-1), such as IN",
+    "^[0-9]-?[0-9]{3}-?[0-9]{3}-?[0-9]$": "expected a USMLE/ECFMG identification number of 8 digits, "
+                                         "such as 5-123-456-7 or 51234567",
+    "^[a-z0-9][a-z0-9._-]*$": "expected lower-case letters, digits, dots, dashes or underscores, "
+                              "such as ecfmg-certification",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "expected a name of letters, digits and underscores, not starting with a "
+                                "digit, such as exam_window",
+    "^[A-Za-z_][A-Za-z0-9_]*( *\\( *([A-Za-z_][A-Za-z0-9_]*( *, *[A-Za-z_][A-Za-z0-9_]*)*)? *\\))?$":
+        "expected a name, or a name with parameters in brackets, such as window_end(start)",
+    "^[a-z0-9_]+(\\.[a-z0-9_]+)*$": "expected a dotted lower-case id, such as application.fee",
+}
 
 
 def _json_kind(value) -> str:

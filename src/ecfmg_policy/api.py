@@ -7,6 +7,7 @@ logic of its own, only the wiring of the stages.
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,28 @@ class Engine:
             self._evaluators[key] = Evaluator(compiled, self.data)
         return self._evaluators[key]
 
-    def check(self, record: Any, as_of: datetime.date, version: str | None = None,
+    def check(self, record: Any, as_of: datetime.date | str, version: str | None = None,
               label: str = "<record>") -> RecordResult:
-        """Validate and evaluate one record (a parsed JSON object)."""
-        return self.evaluator(as_of, version).evaluate(label, record, as_of)
+        """Validate and evaluate one record (a parsed JSON object) as of a date.
+
+        ``as_of`` is a date or ``"YYYY-MM-DD"``.  A record that fails the schema is not an
+        exception: its result's decision is ``invalid``, with the problems in ``errors``.
+        What cannot be answered at all (an as-of date that is not a date, or before every
+        version; a version that does not exist) raises :class:`~ecfmg_policy.errors.UsageError`.
+        """
+        day = parse_day(as_of)
+        return self.evaluator(day, version).evaluate(label, record, day)
+
+
+def parse_day(value: datetime.date | str) -> datetime.date:
+    """A date, or text written exactly as ``YYYY-MM-DD`` naming a real day; else UsageError."""
+    if isinstance(value, datetime.datetime):
+        raise UsageError(f"as-of must be a date, not a date and time ({value.isoformat()})")
+    if isinstance(value, datetime.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise UsageError(f"as-of `{value}` is not a date written as YYYY-MM-DD")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"as-of `{value}` is not a real date") from None

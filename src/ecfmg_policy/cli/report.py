@@ -42,29 +42,8 @@ def exit_code(results: list[RecordResult]) -> int:
 
 
 def result_json(result: RecordResult) -> dict:
-    policy = None
-    if result.policy is not None:
-        p = result.policy.policy
-        policy = {"name": p.name, "version": p.version, "effective_from": p.effective_from.isoformat(),
-                  "source": p.source, "file": p.source}
-        if result.policy.effective_to is not None:
-            policy["effective_to"] = result.policy.effective_to.isoformat()
-        if p.citation:
-            policy["citation"] = p.citation
-    return {
-        "record": result.record,
-        "as_of": result.as_of.isoformat(),
-        "policy": policy,
-        "decision": result.decision,
-        "rules": [{"id": r.id, "title": r.title, "outcome": r.outcome, "message": r.message,
-                   "source": r.source, "severity": r.severity} for r in result.rules],
-        "outputs": to_json_value(result.outputs),
-        "errors": [_error_json(place, message) for place, message in result.errors],
-    }
-
-
-def _error_json(place: str, message: str) -> dict:
-    return {"path": place, "message": message}
+    """One result as JSON (``RecordResult.to_json``: the library gives the same object)."""
+    return result.to_json()
 
 
 def summary_json(results: list[RecordResult]) -> dict:

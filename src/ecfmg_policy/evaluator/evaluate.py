@@ -14,6 +14,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 from ecfmg_policy.evaluator.compiler import BLOCKED, MET, NOT_APPLICABLE, CompiledPolicy
 from ecfmg_policy.evaluator.records import convert_dates, schema_problems
+from ecfmg_policy.evaluator.values import to_json_value
 
 DECISIONS = ("eligible", "pending", "ineligible", "not_applicable", "invalid")
 
@@ -40,6 +41,28 @@ class RecordResult(NamedTuple):
     write_messages: Callable[[], list[str | None]] | None = None
     outputs: dict[str, Any] = {}  # never mutated
     errors: tuple[tuple[str, str], ...] = ()  # (JSON pointer or place, message)
+
+    def to_json(self) -> dict:
+        """The result as ``check --format json`` writes it (``schemas/result.schema.json``)."""
+        policy = None
+        if self.policy is not None:
+            p = self.policy.policy
+            policy = {"name": p.name, "version": p.version, "effective_from": p.effective_from.isoformat(),
+                      "source": p.source, "file": p.source}
+            if self.policy.effective_to is not None:
+                policy["effective_to"] = self.policy.effective_to.isoformat()
+            if p.citation:
+                policy["citation"] = p.citation
+        return {
+            "record": self.record,
+            "as_of": self.as_of.isoformat(),
+            "policy": policy,
+            "decision": self.decision,
+            "rules": [{"id": r.id, "title": r.title, "outcome": r.outcome, "message": r.message,
+                       "source": r.source, "severity": r.severity} for r in self.rules],
+            "outputs": to_json_value(self.outputs),
+            "errors": [{"path": place, "message": message} for place, message in self.errors],
+        }
 
     @property
     def rules(self) -> tuple[RuleResult, ...]:

@@ -9,6 +9,7 @@ one line with exit 4, and a mistyped command gets a "did you mean".
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -384,3 +385,21 @@ def test_a_policy_of_the_wrong_shape_is_told_in_words(tmp_path):
     assert "`Application.Fee` does not have the expected form: expected a dotted lower-case id, " \
            "such as application.fee" in proc.stdout
     assert "^[" not in proc.stdout
+
+
+# --- item 2 (part): the coverage verdict compares what it prints ---------------------------------
+
+@pytest.mark.parametrize("value, shown", [(99.5, "99.5"), (99.999, "99.99"), (100.0, "100"), (0.0, "0"),
+                                          (66.6666, "66.66"), (12.3, "12.3")])
+def test_coverage_is_printed_cut_never_rounded_up_to_the_minimum(value, shown):
+    from ecfmg_policy.cli.test import shown_percent
+
+    assert shown_percent(value) == shown
+
+
+def test_a_coverage_short_of_the_minimum_never_prints_as_the_minimum():
+    proc = run_cli("test", POLICIES, "--run", "29 February", "--min-coverage", "100")
+    assert proc.returncode == 1
+    verdict = proc.stdout.strip().splitlines()[-1]
+    printed = re.search(r"rule coverage ([0-9.]+)% is below the minimum 100%", verdict)
+    assert printed and float(printed.group(1)) < 100, verdict

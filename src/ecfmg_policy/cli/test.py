@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -36,6 +37,13 @@ def failure_text(outcome: CaseResult) -> str:
     return "\n".join(lines)
 
 
+def shown_percent(value: float) -> str:
+    """A share as printed: cut (never rounded up) to two decimals, so 99.5% below a minimum of
+    100% never reads "100% is below the minimum 100%"."""
+    cut = math.floor(value * 100) / 100
+    return f"{cut:.2f}".rstrip("0").rstrip(".")
+
+
 def coverage_table(coverage: Coverage) -> str:
     keys = [tuple(map(terminal_safe, key)) for key in coverage.rule_order]
     wide = max([len("version")] + [len(v) for v, _ in keys])  # columns as wide as what they hold
@@ -49,7 +57,7 @@ def coverage_table(coverage: Coverage) -> str:
         mark = "" if coverage.covered(key) else "   <- not covered"
         lines.append(f"  {version:<{wide}} {rule_id:<{rule_wide}} {met:<4} {fail:<5} "
                      f"{display(sorted(reached)) or 'none'}{mark}")
-    lines.append(f"  {coverage.percent():.0f}% of {len(coverage.reached)} rule versions covered")
+    lines.append(f"  {shown_percent(coverage.percent())}% of {len(coverage.reached)} rule versions covered")
     return "\n".join(lines)
 
 
@@ -142,7 +150,8 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage, pat
     short = min_coverage is not None and (coverage.percent() < min_coverage or bool(uncovered))
     verdict = f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
     if min_coverage is not None and coverage.percent() < min_coverage:
-        verdict += f"; rule coverage {coverage.percent():.0f}% is below the minimum {min_coverage:.0f}%"
+        verdict += (f"; rule coverage {shown_percent(coverage.percent())}% is below the minimum "
+                    f"{shown_percent(min_coverage)}%")
     if min_coverage is not None and uncovered:
         verdict += f"; {len(uncovered)} rule version(s) never reached met, unmet or blocked"
     if output_format == "json":

@@ -429,3 +429,13 @@ def test_a_list_nested_five_hundred_deep_does_not_crash_the_bound(tmp_path):
     path = write(tmp_path, {"v": "f(l500)"}, definitions)
     assert lint(path).returncode == 0
     assert Engine.load(path).check(RECORD, AS_OF).outputs == {"v": 2}
+
+
+def test_a_literal_passed_to_a_definition_tested_for_null_compiles_without_warnings(tmp_path):
+    """Found by the differential run in CI: an inlined definition's parameter tested for null
+    becomes `'a' is not None` once the literal argument is put in its place."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        engine = load(tmp_path, policy_text({"a": "known('x')", "b": "known(3)", "c": "known(null)"},
+                                            {"known(v)": "v != null"}))
+        assert engine.check(RECORD, AS_OF).outputs == {"a": True, "b": True, "c": False}

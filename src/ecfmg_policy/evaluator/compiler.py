@@ -17,6 +17,7 @@ outcome and message, the decision, and the outputs.
 from __future__ import annotations
 
 import datetime
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable
@@ -86,7 +87,11 @@ def _generate(checked: CheckedPolicy, meter_everything: bool = False) -> tuple[C
     namespace.update(_runtime_namespace())
     namespace["__builtins__"] = {"len": len, "any": any, "all": all, "Exception": Exception, "TypeError": TypeError}
     try:
-        bytecode = compile(code, f"<policy {checked.policy.source}>", "exec")
+        with warnings.catch_warnings():
+            # `'a' is None` (a literal argument of an inlined definition, tested for null) is
+            # right, and Python's advice about it is for people writing Python, not policies.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            bytecode = compile(code, f"<policy {checked.policy.source}>", "exec")
     except (SyntaxError, RecursionError, MemoryError):  # only ever from sheer size: nesting is capped at parse
         raise PolicyError(Diagnostic("the policy is too large or deeply nested to compile", source=checked.policy.source,
                                      code="too-complex", hint="split long expressions into definitions")) from None

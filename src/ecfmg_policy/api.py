@@ -65,19 +65,25 @@ class Engine:
         What cannot be answered at all (an as-of date that is not a date, or before every
         version; a version that does not exist) raises :class:`~ecfmg_policy.errors.UsageError`.
         """
-        day = parse_day(as_of)
+        try:
+            day = parse_day(as_of)
+        except UsageError as exc:
+            raise UsageError(f"as-of {exc}") from None
         return self.evaluator(day, version).evaluate(label, record, day)
 
 
 def parse_day(value: datetime.date | str) -> datetime.date:
-    """A date, or text written exactly as ``YYYY-MM-DD`` naming a real day; else UsageError."""
+    """A date, or text written exactly as ``YYYY-MM-DD`` naming a real day; else UsageError.
+
+    The one reading of a date a user gives (``--as-of`` and ``Engine.check`` alike): Python's
+    own ``fromisoformat`` would also take ``20200601`` and ``2020-W01-1``."""
     if isinstance(value, datetime.datetime):
-        raise UsageError(f"as-of must be a date, not a date and time ({value.isoformat()})")
+        raise UsageError(f"`{value.isoformat()}` is a date and time; write the date alone as YYYY-MM-DD")
     if isinstance(value, datetime.date):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise UsageError(f"as-of `{value}` is not a date written as YYYY-MM-DD")
+        raise UsageError(f"`{value}` is not a date written as YYYY-MM-DD")
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"as-of `{value}` is not a real date") from None
+        raise UsageError(f"`{value}` is not a real date; write it as YYYY-MM-DD") from None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Iterable
@@ -12,7 +10,8 @@ from typing import Iterable
 import click
 
 from ecfmg_policy.cli.report import EXIT_INVALID, EXIT_POLICY
-from ecfmg_policy.errors import PolicyError, terminal_safe
+from ecfmg_policy.api import parse_day
+from ecfmg_policy.errors import PolicyError, UsageError, terminal_safe
 
 
 class DateParam(click.ParamType):
@@ -21,14 +20,10 @@ class DateParam(click.ParamType):
     name = "YYYY-MM-DD"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, datetime.date):
-            return value
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # Python would also take 20200601, 2020-W01-1
-            self.fail(f"`{value}` is not a date written as YYYY-MM-DD", param, ctx)
         try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"`{value}` is not a real date; write it as YYYY-MM-DD", param, ctx)
+            return parse_day(value)
+        except UsageError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def parse_data(values: tuple[str, ...]) -> dict[str, Path]:

@@ -252,10 +252,8 @@ class _Bounder:
         for name in self.order:
             d = self.definitions[name]
             if d.params:
-                kinds = self.parameter_types.get(name, ())
-                env = {p: _shape_of_type(kinds[i] if i < len(kinds) else t.ANY) for i, p in enumerate(d.params)}
                 self.nesting = MAX_CALL_NESTING  # calls inside use the other functions' generic bounds
-                self.generic[name] = self.bound(d.body.tree, env)
+                self.generic[name] = self.bound(d.body.tree, self._generic_env(d))
                 self.nesting = 0
                 continue
             b = self.bound(d.body.tree, {})
@@ -304,7 +302,7 @@ class _Bounder:
                        f"version {self.policy.version} can take up to {_amount(total)} evaluation steps for one record, over the "
                        f"budget of {RECORD_STEPS:,}; {where} is its costliest part ({_amount(steps)})")
             problems.append(Diagnostic(
-                message + _why(node, self.costs), position=expression.locate(node.start), code="cost",
+                message + _why(node), position=expression.locate(node.start), code="cost",
                 hint="loops inside loops multiply: walk each list once (build a lookup with "
                      "`{k: ... for ...}`), or loop over a shorter list; see \"Limits and safety\" in the guide"))
         return problems
@@ -312,9 +310,13 @@ class _Bounder:
     def _env_for(self, expression: n.Expression) -> dict[str, Shape]:
         for d in self.policy.definitions:
             if d.body is expression and d.params:
-                kinds = self.parameter_types.get(d.name, ())
-                return {p: _shape_of_type(kinds[i] if i < len(kinds) else t.ANY) for i, p in enumerate(d.params)}
+                return self._generic_env(d)
         return {}
+
+    def _generic_env(self, d: m.Definition) -> dict[str, Shape]:
+        """A function's parameters when only their types are known (see ``_shape_of_type``)."""
+        kinds = self.parameter_types.get(d.name, ())
+        return {p: _shape_of_type(kinds[i] if i < len(kinds) else t.ANY) for i, p in enumerate(d.params)}
 
     def _costliest(self, tree: n.Node) -> n.Node:
         """The outermost loop or call that holds most of the expression's cost."""
@@ -480,7 +482,7 @@ def _amount(steps: float) -> str:
     return f"{int(steps):,}"
 
 
-def _why(node: n.Node, costs: dict[int, float]) -> str:
+def _why(node: n.Node) -> str:
     if isinstance(node, (n.ListComprehension, n.ObjectComprehension)):
         return " (this loop, with what runs inside it, is most of that)"
     if isinstance(node, n.Call):

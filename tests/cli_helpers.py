@@ -13,3 +13,33 @@ def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> su
     """``ecfmg-policy ARGS…`` with the interpreter running the tests (so the installed package)."""
     return subprocess.run([sys.executable, "-m", "ecfmg_policy", *map(str, args)], input=stdin,
                           capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
+
+
+def policy_with_records(folder: Path) -> Path:
+    """A copy of the bundled policy at ``folder``, its tests/ holding only the example records (in records/)."""
+    import shutil
+
+    shutil.copytree(ROOT / "policies" / "ecfmg-certification", folder, ignore=shutil.ignore_patterns("tests"))
+    shutil.copytree(ROOT / "examples", folder / "tests" / "records", ignore=shutil.ignore_patterns("*.jsonl"))
+    return folder
+
+
+def write_case(policy: Path, name: str, text: str) -> Path:
+    """A test case file in ``policy``/tests, written from indented text."""
+    import textwrap
+
+    path = policy / "tests" / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+# A case that passes against policy_with_records: the eligible example, by file (rules on line 6).
+PASSING = """\
+    name: the eligible example, by file
+    as_of: "2020-06-01"
+    record_file: records/eligible.json
+    expect:
+      decision: eligible
+      rules: {exams.passed_in_window: met, application.fee: met}
+      outputs: {window_ends_on: "2023-03-10"}
+    """

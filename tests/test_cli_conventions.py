@@ -194,7 +194,7 @@ def test_every_command_finds_the_nearest_policies_folder_from_inside_it(checkout
     assert "file(s) checked in ..:" in lint.stdout
     test = run_cli("test", cwd=inside)
     assert test.returncode == 3, test.stdout + test.stderr  # the broken folder, never "99 passed"
-    assert "2023-01-01.yaml" in test.stderr
+    assert "2023-01-01.yaml" in test.stdout
     versions = run_cli("versions", cwd=inside)
     assert versions.returncode == 3 and "2023-01-01.yaml" in versions.stderr
     check = run_cli("check", "../../eligible.json", "--as-of", "2020-06-01", cwd=inside)

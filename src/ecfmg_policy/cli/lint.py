@@ -42,7 +42,7 @@ def lint(paths, output_format, strict, output) -> None:
     elif output_format == "github":
         text = formats.as_github(report.diagnostics)
     elif output_format == "sarif":
-        text = formats.as_sarif(report.diagnostics)
+        text = formats.as_sarif(report.diagnostics, fallback_file=str(checked[0]))
     else:
         text = formats.as_text(report.diagnostics, summary)
     if output:

@@ -17,11 +17,11 @@ import click
 
 from ecfmg_policy import __version__
 from ecfmg_policy.errors import did_you_mean
+from ecfmg_policy.project import BUG_REPORTS
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a run stopped with Ctrl-C
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader went away (`| head -1`); nothing more to say
 EXIT_BUG = 4
-BUG_REPORTS = "https://github.com/ecfmg-policy/ecfmg-policy/issues"
 
 COMMANDS = {
     "check": ("ecfmg_policy.cli.check", "Check applicant records against the policy in force on a date."),

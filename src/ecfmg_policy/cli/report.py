@@ -17,7 +17,7 @@ import click
 
 from ecfmg_policy.errors import terminal_safe as safe
 from ecfmg_policy.evaluator.evaluate import DECISIONS, RecordResult
-from ecfmg_policy.evaluator.values import display, to_json_value
+from ecfmg_policy.evaluator.values import display
 
 EXIT_OK, EXIT_OPEN, EXIT_INVALID, EXIT_POLICY = 0, 1, 2, 3
 

@@ -1,14 +1,26 @@
-"""``ecfmg-policy schema KIND``: print a shipped JSON Schema."""
+"""``ecfmg-policy schema KIND``: print, or write for an offline editor, a shipped JSON Schema."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from ecfmg_policy.cli.common import check_output, write_output
 from ecfmg_policy.evaluator.schemas import SCHEMA_FILES, schema_text
 
 
 @click.command()
 @click.argument("kind", type=click.Choice(sorted(SCHEMA_FILES)))
-def schema(kind: str) -> None:
-    """Print the JSON Schema (2020-12) for KIND: applicant, world-directory, policy or result."""
-    click.echo(schema_text(kind), nl=False)
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Write the schema to this file (for an editor that works offline) instead of printing it.")
+def schema(kind: str, output: Path | None) -> None:
+    """Print the JSON Schema (2020-12) for KIND: applicant, world-directory, policy, result or test-case.
+
+    Each schema's $id is its published address, which editors in any repository can use.
+    """
+    if output is not None:
+        check_output(output, [])
+        write_output(output, schema_text(kind))
+    else:
+        click.echo(schema_text(kind), nl=False)

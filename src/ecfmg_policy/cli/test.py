@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import re
@@ -11,10 +12,12 @@ from pathlib import Path
 
 import click
 
-from ecfmg_policy.cli.common import check_output, check_paths_exist, fail_policy, parse_data, usage_error, write_output
+from ecfmg_policy.cli import diagnostics as formats
+from ecfmg_policy.cli.common import check_output, check_paths_exist, parse_data, usage_error, write_output
 from ecfmg_policy.cli.lint import default_policy_paths
-from ecfmg_policy.errors import InputError, PolicyError, UsageError, terminal_safe
-from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, case_entries, load_case
+from ecfmg_policy.cli.report import EXIT_INVALID, EXIT_POLICY
+from ecfmg_policy.errors import UsageError, terminal_safe
+from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, TestRun, case_entries, run_cases
 from ecfmg_policy.evaluator.values import display
 
 
@@ -61,39 +64,113 @@ def coverage_table(coverage: Coverage) -> str:
     return "\n".join(lines)
 
 
-def as_json(outcomes: list[CaseResult], coverage: Coverage, min_coverage) -> str:
+def verdict(run: TestRun, min_coverage: float | None) -> str:
+    """The closing line: every case, error and case not run counted; why coverage fails, if it does."""
+    failed = len(run.failed)
+    line = f"{len(run.results) - failed} passed, {failed} failed"
+    if run.errors:
+        line += f", {len(run.errors)} error" + ("s" if len(run.errors) != 1 else "")
+    if run.not_run:
+        line += f", {len(run.not_run)} not run (their policy is broken)"
+    if min_coverage is not None and not run.broken_policies:
+        if run.coverage.percent() < min_coverage:
+            line += (f"; rule coverage {shown_percent(run.coverage.percent())}% is below the minimum "
+                     f"{shown_percent(min_coverage)}%")
+        if uncovered(run):
+            line += f"; {len(uncovered(run))} rule version(s) never reached met, unmet or blocked"
+    return line
+
+
+def uncovered(run: TestRun) -> list[tuple[str, str]]:
+    coverage = run.coverage
+    return [k for k in coverage.rule_order if not coverage.reached[k] & {"met", "unmet", "blocked"}]
+
+
+def as_text(run: TestRun, min_coverage, quiet: bool, verbose: bool) -> str:
+    parts = [d.render() for d in run.errors]
+    if verbose:
+        parts.append("\n".join(f"ok   {terminal_safe(str(o.case.file))}: {terminal_safe(o.case.name)}"
+                               for o in run.results if o.passed))
+    parts += [f"FAIL {terminal_safe(str(o.case.file))}: {terminal_safe(o.case.name)}\n{failure_text(o)}"
+              for o in run.failed]
+    if run.not_run:
+        folders = sorted({str(c.policy_dir) for c in run.not_run})
+        line = (f"{len(run.not_run)} case(s) not run: the policy they test is broken "
+                f"({terminal_safe(', '.join(folders))})")
+        if verbose:
+            line += "\n" + "\n".join(f"  {terminal_safe(str(c.file))}: {terminal_safe(c.name)}" for c in run.not_run)
+        parts.append(line)
+    if run.results and not quiet:
+        parts.append(coverage_table(run.coverage))
+    parts.append(verdict(run, min_coverage))
+    return "\n\n".join(p for p in parts if p)
+
+
+def as_json(run: TestRun, min_coverage) -> str:
+    coverage = run.coverage
     return json.dumps({
         "cases": [{"file": str(o.case.file), "name": o.case.name, "passed": o.passed, "problem": o.problem,
                    "version": o.result.policy.policy.version if o.result and o.result.policy else None,
-                   "mismatches": [{"what": m.what, "expected": m.expected, "actual": m.actual, "detail": m.detail}
-                                  for m in o.mismatches]} for o in outcomes],
+                   "mismatches": [{"what": m.what, "expected": m.expected, "actual": m.actual, "detail": m.detail,
+                                   "line": o.case.line_of(m.what)} for m in o.mismatches]} for o in run.results],
+        "errors": [d.to_json() | {"in": "policy"} for d in run.broken_policies]
+                  + [d.to_json() | {"in": "test case"} for d in run.broken_cases],
+        "not_run": [{"file": str(c.file), "name": c.name} for c in run.not_run],
         "coverage": {"percent": round(coverage.percent(), 2), "minimum": min_coverage,
                      "rules": [{"version": v, "rule": r, "reached": sorted(coverage.reached[(v, r)]),
                                 "covered": coverage.covered((v, r))} for v, r in coverage.rule_order]},
-        "summary": {"total": len(outcomes), "passed": sum(o.passed for o in outcomes),
-                    "failed": sum(not o.passed for o in outcomes)},
+        "summary": {"total": len(run.results), "passed": len(run.results) - len(run.failed),
+                    "failed": len(run.failed), "errors": len(run.errors), "not_run": len(run.not_run)},
     }, indent=2)
 
 
-def as_junit(outcomes: list[CaseResult], coverage: Coverage) -> str:
-    """JUnit XML: one testcase per case, as CI test reporters read it."""
-    failures = sum(not o.passed for o in outcomes)
-    suite = ET.Element("testsuite", name="ecfmg-policy", tests=str(len(outcomes)), failures=str(failures),
-                       errors="0", skipped="0")
-    for o in outcomes:
-        case = ET.SubElement(suite, "testcase", classname=terminal_safe(o.case.file.stem),
-                             name=terminal_safe(o.case.name), file=terminal_safe(str(o.case.file)))
-        if not o.passed:
-            summary = terminal_safe(o.problem or "") or "; ".join(f"{m.what}: expected {_show(m.expected)}, got {_show(m.actual)}"
-                                             for m in o.mismatches)
-            failure = ET.SubElement(case, "failure", message=summary, type="mismatch")
-            failure.text = failure_text(o)
+def _seconds(value: float) -> str:
+    """A JUnit ``time``: seconds with at most three decimals (Surefire's pattern, which the XSD requires)."""
+    return f"{value:.3f}"
+
+
+def as_junit(run: TestRun) -> str:
+    """JUnit XML as pytest writes it (the Jenkins ``junit-10.xsd``): one testcase per case, one error
+    testcase per problem of a case file or policy, cases of a broken policy as skipped."""
+    failures, errors, skipped = len(run.failed), len(run.errors), len(run.not_run)
+    tests = len(run.results) + errors + skipped
+    suite = ET.Element("testsuite", name="ecfmg-policy test", tests=str(tests), failures=str(failures),
+                       errors=str(errors), skipped=str(skipped), time=_seconds(run.seconds),
+                       timestamp=datetime.datetime.now().isoformat(timespec="seconds"))
     props = ET.SubElement(suite, "properties")
-    ET.SubElement(props, "property", name="rule_coverage_percent", value=f"{coverage.percent():.2f}")
-    suites = ET.Element("testsuites", tests=str(len(outcomes)), failures=str(failures))
+    ET.SubElement(props, "property", name="rule_coverage_percent", value=f"{run.coverage.percent():.2f}")
+    for d in run.errors:
+        where = Path(d.file).stem if d.file else "ecfmg-policy"
+        case = ET.SubElement(suite, "testcase", classname=terminal_safe(where),
+                             name=terminal_safe(f"{d.code} at {d.location()}"), time=_seconds(0))
+        error = ET.SubElement(case, "error", message=terminal_safe(d.message), type=d.code)
+        error.text = d.render()
+    for o in run.results:
+        case = ET.SubElement(suite, "testcase", classname=terminal_safe(o.case.file.stem),
+                             name=terminal_safe(o.case.name), time=_seconds(o.seconds))
+        if not o.passed:
+            summary = "; ".join(text for _, text in o.failures())
+            failure = ET.SubElement(case, "failure", message=terminal_safe(summary), type="mismatch")
+            failure.text = f"{terminal_safe(str(o.case.file))}:{o.failures()[0][0]}\n{failure_text(o)}"
+    for c in run.not_run:
+        case = ET.SubElement(suite, "testcase", classname=terminal_safe(c.file.stem), name=terminal_safe(c.name),
+                             time=_seconds(0))
+        ET.SubElement(case, "skipped", message="not run: the policy it tests is broken", type="policy-broken")
+    suites = ET.Element("testsuites", name="ecfmg-policy", tests=str(tests), failures=str(failures),
+                        errors=str(errors), time=_seconds(run.seconds))
     suites.append(suite)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def as_github(run: TestRun) -> str:
+    """Annotations for GitHub Actions: each failure at the line of the case file stating what was expected."""
+    root = formats.repository_root()
+    lines = [formats.as_github(run.errors, root)] if run.errors else []
+    for o in run.failed:
+        lines += [formats.annotation("error", f"{o.case.name}: {text}", "ecfmg-policy test", str(o.case.file),
+                                     line, root=root) for line, text in o.failures()]
+    return "\n".join(lines)
 
 
 @click.command()
@@ -101,7 +178,7 @@ def as_junit(outcomes: list[CaseResult], coverage: Coverage) -> str:
 @click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
               help="Policy folder for every case (default: the folder whose tests/ holds the case).")
 @click.option("--data", "data_args", multiple=True, metavar="NAME=PATH", help="Reference data, as for check.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "junit"]), default="text")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "junit", "github"]), default="text")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Write the report to this file.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
@@ -110,7 +187,7 @@ def as_junit(outcomes: list[CaseResult], coverage: Coverage) -> str:
 @click.option("--run", "pattern", default=None, metavar="REGEX",
               help="Run only the cases whose name matches this regular expression (searched, as pytest -k).")
 @click.option("-q", "--quiet", is_flag=True, help="Text: only failures and the summary (no coverage table).")
-@click.option("-v", "--verbose", is_flag=True, help="Text: also list every case that passed.")
+@click.option("-v", "--verbose", is_flag=True, help="Text: also list every case that passed, and each case not run.")
 def test(paths, policy_path, data_args, output_format, output, min_coverage, pattern, quiet, verbose) -> None:
     """Run policy test cases (YAML files in tests/ folders beside the policies).
 
@@ -127,53 +204,27 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage, pat
         selected = re.compile(pattern) if pattern is not None else None
     except re.error as exc:
         usage_error(f"--run {pattern}: not a regular expression ({exc.msg})")
-    runner = Runner(policy_path, parse_data(data_args))
-    outcomes: list[CaseResult] = []
-    broken: list[str] = [entry.problem.render() for entry in entries if entry.problem is not None]
-    for file in (entry.path for entry in entries if entry.problem is None):
-        try:
-            case = load_case(file, policy_path)
-            if selected is not None and not selected.search(case.name):
-                continue
-            outcomes.append(runner.run(case))
-        except InputError as exc:
-            broken.append(exc.diagnostic.render())
-        except PolicyError as exc:
-            fail_policy(exc)
-        except UsageError as exc:
-            raise click.UsageError(str(exc)) from None
-    if selected is not None and not outcomes and not broken:
+    try:
+        run = run_cases(entries, Runner(policy_path, parse_data(data_args)), selected)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    if selected is not None and not run.results and not run.errors and not run.not_run:
         usage_error(f"--run {pattern}: no test case's name matches")
-    coverage = runner.coverage
-    failed = [o for o in outcomes if not o.passed]
-    uncovered = [k for k in coverage.rule_order if not coverage.reached[k] & {"met", "unmet", "blocked"}]
-    short = min_coverage is not None and (coverage.percent() < min_coverage or bool(uncovered))
-    verdict = f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
-    if min_coverage is not None and coverage.percent() < min_coverage:
-        verdict += (f"; rule coverage {shown_percent(coverage.percent())}% is below the minimum "
-                    f"{shown_percent(min_coverage)}%")
-    if min_coverage is not None and uncovered:
-        verdict += f"; {len(uncovered)} rule version(s) never reached met, unmet or blocked"
+    short = min_coverage is not None and (run.coverage.percent() < min_coverage or bool(uncovered(run)))
     if output_format == "json":
-        text = as_json(outcomes, coverage, min_coverage)
+        text = as_json(run, min_coverage)
     elif output_format == "junit":
-        text = as_junit(outcomes, coverage)
+        text = as_junit(run)
+    elif output_format == "github":
+        text = as_github(run)
     else:
-        parts = [f"FAIL {terminal_safe(str(o.case.file))}: {terminal_safe(o.case.name)}\n{failure_text(o)}"
-                 for o in failed]
-        if verbose:
-            parts.insert(0, "\n".join(f"ok   {terminal_safe(str(o.case.file))}: {terminal_safe(o.case.name)}"
-                                       for o in outcomes if o.passed))
-        if outcomes and not quiet:
-            parts.append(coverage_table(coverage))
-        parts.append(verdict)
-        text = "\n\n".join(parts)
+        text = as_text(run, min_coverage, quiet, verbose)
     if output:
         write_output(output, text + "\n")
-    elif outcomes or not broken:
+    elif text:
         click.echo(text)
-    for message in broken:
-        click.echo(message, err=True)
-    if output_format != "text" and (failed or short):
-        click.echo(verdict, err=True)  # machine formats go to files; say why the run failed
-    sys.exit(2 if broken else 1 if failed or short else 0)
+    failing = run.errors or run.failed or short
+    if output_format != "text" and failing:
+        click.echo(verdict(run, min_coverage), err=True)  # machine formats go to files; say why the run failed
+    sys.exit(EXIT_POLICY if run.broken_policies else EXIT_INVALID if run.broken_cases
+             else 1 if run.failed or short else 0)

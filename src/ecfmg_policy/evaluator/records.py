@@ -59,7 +59,8 @@ def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
             children = folder_files(path, (".json", ".jsonl"))
             if not children:
                 yield RecordInput(argument, problem=Diagnostic("directory holds no .json or .jsonl files",
-                                                               source=argument, hint="name a record file"))
+                                                               source=argument, hint="name a record file",
+                                                               code="records-missing"))
             for child in children:
                 if child.problem is not None:
                     yield RecordInput(str(child.path), problem=child.problem)

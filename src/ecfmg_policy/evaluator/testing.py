@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from dataclasses import dataclass, field
+import re
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,11 @@ class TestCase:
     record: Any
     expect: dict
     policy_dir: Path
+    lines: dict[str, int] = field(default_factory=dict)  # "case", "decision", "rule ID", "output NAME" -> line
+
+    def line_of(self, what: str) -> int:
+        """The line of the case file that states ``what`` (a mismatch's subject), else the case's name."""
+        return self.lines.get(what, self.lines.get("case", 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +65,22 @@ class CaseResult:
     result: RecordResult | None
     mismatches: tuple[Mismatch, ...]
     problem: str | None = None  # the case could not run (unknown version, as-of before the policy…)
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
         return not self.mismatches and self.problem is None
+
+    def failures(self) -> list[tuple[int, str]]:
+        """Each way the case failed with the line of the case file that says what was expected."""
+        if self.problem is not None:
+            return [(self.case.line_of("problem"), f"could not run: {self.problem}")]
+        return [(self.case.line_of(m.what), f"{m.what}: expected {_shown(m.expected)}, got {_shown(m.actual)}"
+                 + (f" ({m.detail})" if m.detail else "")) for m in self.mismatches]
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 @dataclass
@@ -115,7 +134,11 @@ def case_entries(paths: list[Path]) -> list[FolderEntry]:
 
 
 def _policy_dir_for(file: Path) -> Path:
-    """The folder whose ``tests/`` holds the case: that is the policy it tests."""
+    """The folder whose ``tests/`` holds the case: that is the policy it tests (as the user
+    wrote the path where it shows, so reports name ``policies/…`` rather than an absolute path)."""
+    for parent in file.parents:
+        if parent.name == "tests":
+            return parent.parent
     for parent in file.resolve().parents:
         if parent.name == "tests":
             return parent.parent
@@ -146,7 +169,24 @@ def load_case(file: Path, policy_dir: Path | None = None) -> TestCase:
     else:
         record = json.loads(json.dumps(plain["record"], default=_iso))
     return TestCase(file, plain["name"], as_of, plain.get("policy_version"), record,
-                    json.loads(json.dumps(plain["expect"], default=_iso)), policy_dir or _policy_dir_for(file))
+                    json.loads(json.dumps(plain["expect"], default=_iso)), policy_dir or _policy_dir_for(file),
+                    _lines(root))
+
+
+def _lines(root: YMap) -> dict[str, int]:
+    """Where the case states each thing it expects, so a failure is reported at that line."""
+    keys = root.key_positions
+    lines = {"case": keys["name"].line if "name" in keys else root.position.line}
+    lines["problem"] = (keys.get("policy_version") or keys.get("as_of") or root.position).line
+    expect = root.get("expect")
+    if isinstance(expect, YMap):
+        if "decision" in expect.key_positions:
+            lines["decision"] = expect.key_positions["decision"].line
+        for group, label in (("rules", "rule"), ("outputs", "output")):
+            node = expect.get(group)
+            if isinstance(node, YMap):
+                lines.update((f"{label} {key}", pos.line) for key, pos in node.key_positions.items())
+    return lines
 
 
 def _iso(value):
@@ -193,17 +233,74 @@ class Runner:
         self.policy_path = policy_path
         self.data_paths = data_paths
         self.engines: dict[Path, Engine] = {}
+        self.broken: dict[Path, PolicyError] = {}
         self.coverage = Coverage()
 
     def engine_for(self, case: TestCase) -> Engine:
+        """The engine of the case's policy; a broken policy raises :class:`PolicyError` once per run."""
         key = self.policy_path or case.policy_dir
+        if key in self.broken:
+            raise self.broken[key]
         if key not in self.engines:
-            self.engines[key] = Engine.load(key, self.data_paths)
+            try:
+                self.engines[key] = Engine.load(key, self.data_paths)
+            except PolicyError as exc:
+                self.broken[key] = exc
+                raise
             self.coverage.add_policy(self.engines[key])
         return self.engines[key]
 
     def run(self, case: TestCase) -> CaseResult:
-        outcome = run_case(case, self.engine_for(case))
+        engine = self.engine_for(case)
+        started = time.perf_counter()
+        outcome = run_case(case, engine)
+        outcome = replace(outcome, seconds=time.perf_counter() - started)
         if outcome.result is not None:
             self.coverage.record(outcome.result)
         return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class TestRun:
+    """Everything a report of a run must show: no case, broken file or broken policy is left out."""
+
+    results: tuple[CaseResult, ...]
+    broken_cases: tuple[Diagnostic, ...]  # case files that could not be read: each an error in reports
+    broken_policies: tuple[Diagnostic, ...]  # problems of the policies under test: each an error too
+    not_run: tuple[TestCase, ...]  # cases of a broken policy
+    coverage: Coverage
+    seconds: float
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        return [r for r in self.results if not r.passed]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return self.broken_policies + self.broken_cases
+
+
+def run_cases(entries: list[FolderEntry], runner: Runner, selected: re.Pattern | None = None) -> TestRun:
+    """Load and run every case file; a file that cannot be read and a broken policy are kept as errors.
+
+    Raises :class:`UsageError` for a case that asks for what cannot be (as ``check`` would).
+    """
+    started = time.perf_counter()
+    results: list[CaseResult] = []
+    broken_cases = [entry.problem for entry in entries if entry.problem is not None]
+    not_run: list[TestCase] = []
+    for file in (entry.path for entry in entries if entry.problem is None):
+        try:
+            case = load_case(file, runner.policy_path)
+        except InputError as exc:
+            broken_cases.append(exc.diagnostic)
+            continue
+        if selected is not None and not selected.search(case.name):
+            continue
+        try:
+            results.append(runner.run(case))
+        except PolicyError:
+            not_run.append(case)
+    broken_policies = tuple(d for error in runner.broken.values() for d in error.diagnostics)
+    return TestRun(tuple(results), tuple(broken_cases), broken_policies, tuple(not_run), runner.coverage,
+                   time.perf_counter() - started)

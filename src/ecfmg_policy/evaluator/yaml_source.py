@@ -136,7 +136,7 @@ def read_bytes(path: Path, label: str | None = None) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise InputError(Diagnostic(f"cannot read file: {exc.strerror or exc}", source=label or str(path),
-                                    hint="check the path and its permissions")) from None
+                                    hint="check the path and its permissions", code="file-unreadable")) from None
 
 
 def decode_utf8(data: bytes, label: str, first_line: int = 1, what: str = "file") -> str:
@@ -148,7 +148,7 @@ def decode_utf8(data: bytes, label: str, first_line: int = 1, what: str = "file"
         pos = position_at(label, good, len(good))
         raise InputError(Diagnostic(f"{what} is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
                                     position=Position(label, pos.line + first_line - 1, pos.column),
-                                    hint="save the file as UTF-8")) from None
+                                    hint="save the file as UTF-8", code="encoding")) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -350,3 +350,17 @@ def test_schema_output_writes_the_schema_for_offline_editors(tmp_path):
     missing = run_cli("schema", "policy", "--output", tmp_path / "nowhere" / "p.json")
     assert missing.returncode == 2
     assert missing.stderr.startswith(f"ecfmg-policy: --output {tmp_path / 'nowhere' / 'p.json'}: the folder")
+
+
+def test_junit_stays_xml_whatever_a_case_is_called(policy, junit_xsd, tmp_path):
+    """Case names are untrusted: characters XML cannot hold (U+FFFE, controls) are written as escapes."""
+    name = "odd \ufffe\uffff name \x01 with\ttab"
+    write_case(policy, "a-odd.yaml", PASSING.replace("the eligible example, by file", json.dumps(name))
+               .replace("decision: eligible", "decision: ineligible"))
+    report = tmp_path / "report.xml"
+    assert run_cli("test", policy, "--format", "junit", "--output", report).returncode == 1
+    junit_xsd.validate(str(report))
+    (suite,) = list(junitparser.JUnitXml.fromfile(str(report)))
+    (case,) = list(suite)
+    assert case.name == "odd \\ufffe\\uffff name \\x01 with\\ttab"
+    assert "\n      - expected: ineligible" in case.result[0].text  # the difference keeps its lines

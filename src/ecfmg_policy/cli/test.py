@@ -129,6 +129,23 @@ def _seconds(value: float) -> str:
     return f"{value:.3f}"
 
 
+# What XML 1.0 cannot hold at all, even escaped: a JUnit file with one of these is not XML.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(tree: ET.Element) -> ET.Element:
+    """Every text and attribute escaped for a terminal, and written as ``\\uXXXX`` where XML cannot hold
+    a character: case names, messages and file names are untrusted text."""
+    def clean(text: str) -> str:
+        return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", terminal_safe(text))
+
+    for element in tree.iter():
+        element.attrib = {key: clean(value) for key, value in element.attrib.items()}
+        if element.text:  # a report's text keeps its lines
+            element.text = "\n".join(clean(line) for line in element.text.split("\n"))
+    return tree
+
+
 def as_junit(run: TestRun) -> str:
     """JUnit XML as pytest writes it (the Jenkins ``junit-10.xsd``): one testcase per case, one error
     testcase per problem of a case file or policy, cases of a broken policy as skipped."""
@@ -159,6 +176,7 @@ def as_junit(run: TestRun) -> str:
     suites = ET.Element("testsuites", name="ecfmg-policy", tests=str(tests), failures=str(failures),
                         errors=str(errors), time=_seconds(run.seconds))
     suites.append(suite)
+    _xml_safe(suites)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
 

@@ -286,9 +286,9 @@ def measure(count: int, seed: int) -> dict:
         for record, as_of in converted:
             evaluate_seed(record, schools, as_of)
 
-    def policy():
+    def policy():  # decisions only, like the hand-written function: no messages written
         for record, as_of in converted:
-            evaluate_valid("<bench>", record, as_of)
+            evaluate_valid("<bench>", record, as_of, False)
 
     def validate_and_convert():
         for record, _ in pairs:
@@ -325,6 +325,96 @@ def measure(count: int, seed: int) -> dict:
     }
 
 
+# --- end to end: check on many records against the hand-written script --------------------
+
+END_TO_END_BAR = 0.4  # check / hand-written end-to-end script, at least
+MEMORY_BAR = 1.2  # peak at the large run / peak at 10,000 records, at most
+MEMORY_LIMIT_MIB = 150
+JOBS_BAR = 1.7  # --jobs 2 / --jobs 1 throughput on two free cores, at least
+END_AS_OF = "2020-06-01"
+
+
+def child_cpu(command: list[str], stdout=None) -> tuple[float, float]:
+    """CPU seconds (user + system, its children included) and wall seconds of one command."""
+    import resource
+
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    subprocess.run(command, cwd=ROOT, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter() - start
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+
+
+def peak_mib(command: list[str]) -> float:
+    """The largest resident size of ``command`` and its children, in MiB, measured in a process of its own."""
+    script = ("import resource, subprocess, sys\n"
+              "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", script, *command], cwd=ROOT, capture_output=True, text=True)
+    return int(done.stdout.split()[-1]) / 1024
+
+
+def same_answers(check_lines: list[bytes], hand_lines: list[bytes]) -> int:
+    """Records on which ``check`` and the hand-written script differ (label, decision, outcomes, outputs)."""
+    differ = 0
+    for ours, theirs in zip(check_lines, hand_lines, strict=True):
+        a, b = json.loads(ours), json.loads(theirs)
+        if (a["record"], a["decision"]) != (b["record"], b["decision"]) or a["decision"] != "invalid" and (
+                {r["id"]: r["outcome"] for r in a["rules"]} != b["rules"] or a["outputs"] != b["outputs"]):
+            differ += 1
+    return differ
+
+
+def end_to_end(count: int, large: int, seed: int) -> dict:
+    import os
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="ecfmg-bench-"))
+    records = folder / "records.jsonl"
+    with open(records, "w") as out:
+        for record, _ in make_records(count, seed):
+            out.write(json.dumps(record) + "\n")
+    check = [sys.executable, "-m", "ecfmg_policy", "check", str(records), "--as-of", END_AS_OF, "--format", "jsonl"]
+    hand = [sys.executable, str(ROOT / "benchmarks" / "end_to_end.py"), str(records), END_AS_OF]
+    with open(folder / "check.jsonl", "wb") as out:
+        child_cpu(check, out)
+    with open(folder / "hand.jsonl", "wb") as out:
+        child_cpu(hand, out)
+    differ = same_answers((folder / "check.jsonl").read_bytes().splitlines(),
+                          (folder / "hand.jsonl").read_bytes().splitlines())
+    check_cpu = min(child_cpu(check + ["--output", os.devnull])[0] for _ in range(2))
+    hand_cpu = min(child_cpu(hand)[0] for _ in range(2))
+    one = min((child_cpu(check + ["--output", os.devnull, "--jobs", "1"]) for _ in range(2)), key=lambda t: t[1])
+    two = min((child_cpu(check + ["--output", os.devnull, "--jobs", "2"]) for _ in range(2)), key=lambda t: t[1])
+
+    small, big = folder / "small.jsonl", folder / "large.jsonl"
+    lines = records.read_bytes().splitlines(keepends=True)
+    small.write_bytes(b"".join(lines[:10_000]))
+    with open(big, "wb") as out:
+        for start in range(0, large, len(lines)):
+            out.writelines(lines[:min(len(lines), large - start)])
+    small_mib = peak_mib(check[:4] + [str(small)] + check[5:] + ["--output", os.devnull])
+    big_mib = peak_mib(check[:4] + [str(big)] + check[5:] + ["--output", os.devnull])
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    return {
+        "end_to_end_records": count,
+        "end_to_end_disagreements": differ,
+        "check_records_per_second": count / check_cpu,
+        "hand_end_to_end_records_per_second": count / hand_cpu,
+        "end_to_end_ratio": hand_cpu / check_cpu,
+        "end_to_end_bar": END_TO_END_BAR,
+        "jobs_1_wall_seconds": one[1], "jobs_1_cpu_seconds": one[0],
+        "jobs_2_wall_seconds": two[1], "jobs_2_cpu_seconds": two[0],
+        "jobs_speed_up": one[1] / two[1],
+        "jobs_bar": JOBS_BAR,
+        "load_average": os.getloadavg(),
+        "memory_small_records": 10_000, "memory_large_records": large,
+        "peak_mib_small": small_mib, "peak_mib_large": big_mib,
+        "memory_ratio": big_mib / small_mib, "memory_bar": MEMORY_BAR, "memory_limit_mib": MEMORY_LIMIT_MIB,
+    }
+
+
 def report(figures: dict) -> str:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
@@ -342,10 +432,28 @@ def report(figures: dict) -> str:
         ("    python -c 'import yaml, ...'", f"{figures['bare_imports_seconds'] * 1000:>12.1f} ms"),
         ("    check / bare imports", f"{startup:>12.2f} x      {startup_verdict}"),
     ]
+    if "end_to_end_ratio" in figures:
+        e2e, speed_up, memory = figures["end_to_end_ratio"], figures["jobs_speed_up"], figures["memory_ratio"]
+        rows += [
+            (f"(e) check, {figures['end_to_end_records']:,} records", f"{figures['check_records_per_second']:>12,.0f} "
+                                                                    "records/s (CPU)"),
+            ("    hand-written end to end", f"{figures['hand_end_to_end_records_per_second']:>12,.0f} records/s (CPU)"),
+            ("    check / hand-written", f"{e2e:>12.2f} x      (bar >= {END_TO_END_BAR}: {verdict(e2e >= END_TO_END_BAR)})"),
+            ("(f) --jobs 1, wall", f"{figures['jobs_1_wall_seconds']:>12.1f} s"),
+            ("    --jobs 2, wall", f"{figures['jobs_2_wall_seconds']:>12.1f} s"),
+            ("    speed-up", f"{speed_up:>12.2f} x      (bar >= {JOBS_BAR} on 2 free cores: {verdict(speed_up >= JOBS_BAR)}; "
+                             f"load {figures['load_average'][0]:.2f})"),
+            (f"(g) peak memory, {figures['memory_small_records']:,} records", f"{figures['peak_mib_small']:>12.1f} MiB"),
+            (f"    peak memory, {figures['memory_large_records']:,} records", f"{figures['peak_mib_large']:>12.1f} MiB"),
+            ("    large / small", f"{memory:>12.2f} x      (bar <= {MEMORY_BAR} and under {MEMORY_LIMIT_MIB} MiB: "
+                                    f"{verdict(memory <= MEMORY_BAR and figures['peak_mib_large'] < MEMORY_LIMIT_MIB)})"),
+        ]
     width = max(len(name) for name, _ in rows)
     lines = [f"{figures['records']} records, seed {figures['seed']}, Python {figures['python']}; "
              f"decisions: {', '.join(f'{k} {v}' for k, v in figures['decisions'].items())}",
-             f"engine and hand-written policy disagree on {figures['disagreements']} records", ""]
+             f"engine and hand-written policy disagree on {figures['disagreements']} records"
+             + (f"; check and the hand-written script on {figures['end_to_end_disagreements']}"
+                if "end_to_end_disagreements" in figures else ""), ""]
     lines += [f"{name:<{width}}  {value}" for name, value in rows]
     return "\n".join(lines)
 
@@ -355,10 +463,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=20000, help="synthetic records to evaluate (default 20000)")
     parser.add_argument("--seed", type=int, default=2004, help="random seed for the records (default 2004)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--end-to-end", type=int, default=100_000, metavar="N",
+                        help="records for check end to end and --jobs (default 100000; 0 skips e-g)")
+    parser.add_argument("--memory-records", type=int, default=1_000_000, metavar="M",
+                        help="records of the large run for peak memory (default 1000000)")
     args = parser.parse_args(argv)
     if args.records < 1:
         parser.error("--records must be at least 1")
     figures = measure(args.records, args.seed)
+    if args.end_to_end:
+        figures.update(end_to_end(args.end_to_end, args.memory_records, args.seed))
     print(json.dumps(figures, indent=2) if args.json else report(figures))
     return 0
 

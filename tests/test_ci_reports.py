@@ -364,3 +364,28 @@ def test_junit_stays_xml_whatever_a_case_is_called(policy, junit_xsd, tmp_path):
     (case,) = list(suite)
     assert case.name == "odd \\ufffe\\uffff name \\x01 with\\ttab"
     assert "\n      - expected: ineligible" in case.result[0].text  # the difference keeps its lines
+
+
+def test_sarif_uris_are_percent_encoded(repository, tmp_path):
+    folder = repository / "policies" / "odd #1 %"
+    shutil.copytree(POLICIES, folder, ignore=shutil.ignore_patterns("tests"))
+    seed = folder / "2004-06-14.yaml"
+    seed.write_text(seed.read_text().replace("require: listed", "require: listd"))
+    log = json.loads(run_cli("lint", "--format", "sarif", folder, cwd=repository).stdout)
+    (result,) = log["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
+        "policies/odd%20%231%20%25/2004-06-14.yaml"
+
+
+def test_paths_stay_relative_to_the_repository_reached_through_a_link_or_from_outside(repository, policy, tmp_path):
+    seed = policy / "2004-06-14.yaml"
+    seed.write_text(seed.read_text().replace("require: listed", "require: listd"))
+    link = tmp_path.parent / f"{tmp_path.name}-link"
+    link.symlink_to(repository, target_is_directory=True)
+    expected = "::error file=policies/ecfmg-certification/2004-06-14.yaml,line="
+    through_link = run_cli("lint", "--format", "github", "policies", cwd=link)
+    from_outside = run_cli("lint", "--format", "github", policy, cwd=tmp_path.parent)
+    assert through_link.stdout.startswith(expected) and from_outside.stdout.startswith(expected)
+    sarif = json.loads(run_cli("lint", "--format", "sarif", policy, cwd=tmp_path.parent).stdout)
+    location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "policies/ecfmg-certification/2004-06-14.yaml", "uriBaseId": "SRCROOT"}

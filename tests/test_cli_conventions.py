@@ -136,7 +136,7 @@ def test_an_internal_error_is_a_bug_report_line_and_exit_4(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(check_module, "Evaluator", broken)
+    monkeypatch.setattr(check_module.Engine, "check_entry", broken)
     monkeypatch.setattr(sys, "argv", ["ecfmg-policy", "check", str(ELIGIBLE), "--as-of", "2020-06-01"])
     with pytest.raises(SystemExit) as stop:
         main_module.main()
@@ -403,3 +403,112 @@ def test_a_coverage_short_of_the_minimum_never_prints_as_the_minimum():
     verdict = proc.stdout.strip().splitlines()[-1]
     printed = re.search(r"rule coverage ([0-9.]+)% is below the minimum 100%", verdict)
     assert printed and float(printed.group(1)) < 100, verdict
+
+
+# --- what an adversarial review found (issue 9) --------------------------------------------------
+
+
+def test_output_inside_a_folder_read_as_input_is_refused_and_nothing_is_lost(tmp_path):
+    records = tmp_path / "records"
+    shutil.copytree(EXAMPLES, records)
+    before = (records / "eligible.json").read_bytes()
+    one_line_usage_error(run_cli("check", records, "--as-of", "2020-06-01", "--output", records / "eligible.json"),
+                         "is inside", "whose .json files are read as input")
+    assert (records / "eligible.json").read_bytes() == before
+    policies = tmp_path / "policies"
+    shutil.copytree(POLICIES, policies)
+    seed = policies / "ecfmg-certification" / "2022-01-01.yaml"
+    kept = seed.read_bytes()
+    one_line_usage_error(run_cli("lint", "--output", seed, cwd=tmp_path), "is inside")  # the folder found by default
+    one_line_usage_error(run_cli("test", "--output", seed, cwd=tmp_path), "is inside")
+    assert seed.read_bytes() == kept
+    report = policies / "lint.sarif"  # a report of another kind beside the policies is fine
+    assert run_cli("lint", "--format", "sarif", "--output", report, cwd=tmp_path).returncode == 0 and report.exists()
+
+
+def test_output_onto_standard_input_is_refused(tmp_path):
+    record = tmp_path / "record.json"
+    shutil.copy(ELIGIBLE, record)
+    with open(record, "rb") as stdin:
+        proc = subprocess.run([sys.executable, "-m", "ecfmg_policy", "check", "-", "--as-of", "2020-06-01",
+                               "--output", str(record)], stdin=stdin, capture_output=True, text=True, cwd=ROOT)
+    one_line_usage_error(proc, "is also standard input")
+    assert record.read_bytes() == ELIGIBLE.read_bytes()
+
+
+def test_output_dash_is_standard_output(tmp_path):
+    proc = run_cli("check", ELIGIBLE, "--as-of", "2020-06-01", "--output", "-", "--format", "jsonl", cwd=tmp_path)
+    assert json.loads(proc.stdout)["decision"] == "eligible" and not (tmp_path / "-").exists()
+
+
+def test_a_full_disk_is_an_output_error_not_a_bug():
+    proc = run_cli("check", ELIGIBLE, "--as-of", "2020-06-01", "--output", "/dev/full")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "ecfmg-policy: cannot write the output: No space left on device"
+
+
+def test_a_missing_policy_option_is_a_usage_error_for_every_command(tmp_path):
+    missing = tmp_path / "nowhere"
+    for args in (("check", ELIGIBLE, "--as-of", "2020-06-01"), ("versions",), ("lint",), ("test",)):
+        flag = ["--policy", missing] if args[0] in ("check", "versions", "test") else [missing]
+        proc = run_cli(*args, *flag)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr.strip() == f"ecfmg-policy: {missing}: no such file or folder; name a policy file or a folder of them"
+
+
+def test_a_data_file_that_cannot_be_read_is_an_error_in_the_test_report(tmp_path):
+    report = tmp_path / "report.xml"
+    proc = run_cli("test", POLICIES, "--data", f"world_directory={tmp_path / 'none.json'}", "--format", "junit",
+                   "--output", report)
+    assert proc.returncode == 2, proc.stderr
+    assert "internal error" not in proc.stderr and "not run (their data cannot be read)" in proc.stderr
+    assert "cannot read file: No such file or directory" in report.read_text()
+
+
+def test_a_checkout_inside_a_folder_named_tests_is_not_all_test_cases(tmp_path):
+    checkout = tmp_path / "tests" / "tests"  # a repository named tests, as GitHub Actions checks it out
+    shutil.copytree(POLICIES, checkout / "policies")
+    proc = run_cli("test", "policies", cwd=checkout)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert re.search(r"^\d+ passed, 0 failed$", proc.stdout, re.M)
+
+
+def test_a_pipe_named_to_test_is_refused_by_name(tmp_path):
+    import os
+
+    pipe = tmp_path / "case.yaml"
+    os.mkfifo(pipe)
+    proc = run_cli("test", pipe)
+    assert proc.returncode == 2 and f"{pipe}: error: `case.yaml` is not a regular file" in proc.stdout
+
+
+@pytest.mark.parametrize("pattern", ["a{99999999999}", "(" * 500 + ")" * 500])
+def test_a_run_pattern_too_large_is_a_usage_error(pattern):
+    proc = run_cli("test", POLICIES, "--run", pattern)
+    assert proc.returncode == 2 and "internal error" not in proc.stderr
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", "no record here: the input is empty"),
+    ('{"a" 1}', "expected `:` after the field name"),
+    ('{"a": 1} x', "more text after the record"),
+])
+def test_json_mistakes_are_told_in_words(text, words):
+    proc = run_cli("check", "-", "--as-of", "2020-06-01", stdin=text)
+    assert proc.returncode == 2 and words in proc.stdout
+    assert "Expecting" not in proc.stdout and "error at :" not in proc.stdout
+
+
+def test_a_record_saved_with_a_byte_order_mark_is_read(tmp_path):
+    record = tmp_path / "bom.json"
+    record.write_bytes(b"\xef\xbb\xbf" + ELIGIBLE.read_bytes())
+    assert run_cli("check", record, "--as-of", "2020-06-01").returncode == 0
+
+
+def test_coverage_minimum_is_shown_as_given():
+    proc = run_cli("test", POLICIES, "--min-coverage", "100.001", "--format", "json")
+    assert proc.returncode == 2  # above 100: refused by the option
+    near = run_cli("test", POLICIES, "--run", "leap-day|29 February", "--min-coverage", "1.588")
+    verdict = near.stdout.strip().splitlines()[-1]
+    shown, minimum = re.search(r"rule coverage ([\d.]+)% is below the minimum ([\d.]+)%", verdict).groups()
+    assert float(shown) < float(minimum) and minimum == "1.588"

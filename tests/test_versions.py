@@ -189,7 +189,7 @@ def test_as_of_before_the_first_version_is_a_clear_error(tmp_path):
     proc = run_cli("check", path, "--as-of", "2003-12-31")
     assert proc.returncode == 2
     assert "as-of date 2003-12-31 is before the first policy version (2004.1, effective 2004-06-14)" in proc.stderr
-    assert "use --as-of 2004-06-14 or later" in proc.stderr
+    assert "judge as of 2004-06-14 or later" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -8,7 +8,7 @@ Python, once per policy) -> evaluate (one record) -> report (``cli/``).
 
 __version__ = "0.1.0"
 
-__all__ = ["Engine", "RecordResult", "PolicyError", "InputError", "UsageError", "__version__"]
+__all__ = ["Engine", "RecordResult", "check_lines", "PolicyError", "InputError", "UsageError", "__version__"]
 
 
 def __getattr__(name: str):
@@ -17,6 +17,9 @@ def __getattr__(name: str):
     if name == "Engine":
         from ecfmg_policy.api import Engine
         return Engine
+    if name == "check_lines":
+        from ecfmg_policy.partition import check_lines
+        return check_lines
     if name == "RecordResult":
         from ecfmg_policy.evaluator.evaluate import RecordResult
         return RecordResult

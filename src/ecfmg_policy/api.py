@@ -14,7 +14,7 @@ from typing import Any
 from ecfmg_policy.errors import UsageError, did_you_mean
 from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
 from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, bundled_world_directory, load_policy_set
-from ecfmg_policy.evaluator.records import load_reference
+from ecfmg_policy.evaluator.records import RecordInput, load_reference
 
 
 def load_data(policies: PolicySet, given: dict[str, Path]) -> dict[str, Any]:
@@ -43,6 +43,14 @@ class Engine:
         self.data = data
         self._evaluators: dict[str, Evaluator] = {}
 
+    def __getstate__(self) -> dict:
+        """What ``pickle`` ships to another process (multiprocessing, Dask, Spark): the policies
+        and their data; evaluators are made again there, when first asked for."""
+        return {"policies": self.policies, "data": self.data}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["policies"], state["data"])
+
     @classmethod
     def load(cls, policy_path: Path | None = None, data_paths: dict[str, Path] | None = None) -> "Engine":
         """Load (parse, check, compile) every version; raise PolicyError or InputError for bad input."""
@@ -70,6 +78,15 @@ class Engine:
         except UsageError as exc:
             raise UsageError(f"as-of {exc}") from None
         return self.evaluator(day, version).evaluate(label, record, day)
+
+    def check_entry(self, entry: RecordInput, as_of: datetime.date, version: str | None = None) -> RecordResult:
+        """The result for one record as read from a file or a stream: a record that could not be
+        read (bad JSON, a duplicate key, a link refused) is ``invalid`` with the reason, like one
+        that fails the schema; the others are validated and evaluated."""
+        evaluator = self.evaluator(as_of, version)
+        if entry.problem is not None:
+            return evaluator.unreadable(entry.label, entry.problem, as_of)
+        return evaluator.evaluate(entry.label, entry.value, as_of)
 
 
 def parse_day(value: datetime.date | str) -> datetime.date:

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import click
 
-from ecfmg_policy.cli import report
-from ecfmg_policy.cli.common import DateParam, check_output, fail_policy, parse_data, usage_error, use_color
-from ecfmg_policy.api import load_data
-from ecfmg_policy.errors import InputError, PolicyError, UsageError, clip, terminal_safe
-from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
-from ecfmg_policy.evaluator.policyset import find_policies, load_policy_set
-from ecfmg_policy.evaluator.records import iter_records
+from ecfmg_policy.cli import batch, progress, report
+from ecfmg_policy.cli.exits import EXIT_INVALID
+from ecfmg_policy.cli.common import DateParam, JobsParam, check_output, check_paths_exist, fail_policy, parse_data, usage_error, use_color
+from ecfmg_policy.api import Engine
+from ecfmg_policy.errors import InputError, PolicyError, UsageError
+from ecfmg_policy.evaluator.policyset import find_policies
 
 
 @click.command()
@@ -34,8 +33,11 @@ from ecfmg_policy.evaluator.records import iter_records
 @click.option("-v", "--verbose", is_flag=True, help="Text: show every rule, met ones included.")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Write results to this file instead of standard output.")
+@click.option("--jobs", "-j", type=JobsParam(), default="1", metavar="N|auto",
+              help="Worker processes (default 1; auto: one per core available). Large JSON Lines files are "
+                   "shared out in parts; the output is the same as with one.")
 def check(records, policy_path, policy_version, as_of, data_args, output_format, color_choice, quiet, verbose,
-          output) -> None:
+          output, jobs) -> None:
     """Check applicant RECORDS (JSON files, directories, .jsonl files, or - for stdin).
 
     Exit status: 0 every record eligible or not applicable; 1 some record pending
@@ -43,53 +45,60 @@ def check(records, policy_path, policy_version, as_of, data_args, output_format,
     """
     as_of = as_of or datetime.date.today()
     given_data = parse_data(data_args)
-    check_output(output, [*records, *given_data.values(), *([policy_path] if policy_path else [])])
+    check_paths_exist([policy_path] if policy_path else [], "a policy file or a folder of them")
+    output = check_output(output, [*records, *given_data.values(), find_policies(policy_path)],
+                          reads=(".json", ".jsonl", ".yaml", ".yml"))
+    engine = _load_engine(policy_path, given_data)
     try:
-        policies = load_policy_set(find_policies(policy_path))
-        compiled = policies.select(as_of, policy_version)
+        engine.evaluator(as_of, policy_version)  # the version in force, compiled before any record is read
     except PolicyError as exc:
         fail_policy(exc)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     try:
-        data = load_data(policies, given_data)
-    except UsageError as exc:
-        raise click.BadParameter(str(exc), param_hint="--data") from None
-    except InputError as exc:
-        click.echo(exc.diagnostic.render(), err=True)
-        sys.exit(report.EXIT_INVALID)
-    evaluator = Evaluator(compiled, data)
-    try:
         stream = output.open("w", encoding="utf-8") if output else sys.stdout
     except OSError as exc:
         usage_error(f"--output {output}: cannot be written ({exc.strerror or 'error'})")
     color = use_color(color_choice, output is None and sys.stdout.isatty())
+    form = report.ResultFormat(output_format, color, verbose, quiet)
     # An invalid record's problems are shown once: in the text a person reads, or, when the
     # results are for a program or a file, as one line each on standard error.
-    echo_problems = output_format != "text" or output is not None
-    results: list[RecordResult] = []
+    run = batch.Run(engine, as_of, policy_version, form, echo_problems=output_format != "text" or output is not None)
+    parts = batch.plan(list(records), jobs)
+    tally = report.Tally()
+    meter = progress.Progress() if progress.wanted(results_to_terminal=output is None and sys.stdout.isatty()) else None
+    err = meter or sys.stderr  # problems on standard error erase the progress line first
     try:
-        for entry in iter_records(list(records)):
-            if entry.problem is not None:
-                d = entry.problem
-                place = f"{d.position.line}:{d.position.column}" if d.position else (d.pointer or "")
-                result = RecordResult(entry.label, as_of, compiled, "invalid", errors=((place, d.message),))
-                if echo_problems:
-                    click.echo(d.render(), err=True)
-            else:
-                result = evaluator.evaluate(entry.label, entry.value, as_of)
-                for pointer, message in result.errors if result.decision == "invalid" and echo_problems else ():
-                    click.echo(terminal_safe(f"{entry.label}#{pointer}: error: {clip(message, 800)}"), err=True)
-            results.append(result)
-            if output_format == "jsonl":
-                report.write_jsonl(result, stream)
-            elif output_format == "text" and not (quiet and result.decision in ("eligible", "not_applicable")):
-                click.echo(report.text_for(result, color=color, verbose=verbose) + "\n", file=stream, color=color)
         if output_format == "json":
-            report.write_json(results, stream)
-        elif output_format == "text" and (len(results) > 1 or quiet):
-            click.echo(report.text_summary(results), file=stream)
+            stream.write(report.JSON_HEAD)
+        if jobs > 1 and len(parts) > 1:
+            separator = (lambda n: "," if n else "") if output_format == "json" else (lambda n: "")
+            tally.counts.update(batch.run_parallel(run, parts, min(jobs, len(parts)), stream, separator, err,
+                                                   meter.update if meter else None))
+        else:
+            write = form.writer(stream)
+            for part in parts:  # one record at a time: read, decided, written, let go
+                tally.counts.update(run.part(part, stream, err, write, meter.record if meter else None))
+        if output_format == "json":
+            stream.write(report.json_tail(tally))
+        elif output_format == "text" and (tally.total > 1 or quiet):
+            click.echo(tally.text_summary(), file=stream)
     finally:
+        if meter is not None:
+            meter.close()
         if output:
             stream.close()
-    sys.exit(report.exit_code(results))
+    sys.exit(tally.exit_code())
+
+
+def _load_engine(policy_path: Path | None, given_data: dict[str, Path]) -> Engine:
+    """The policies ``check`` uses (``find_policies``) with their data; a problem ends the command."""
+    try:
+        return Engine.load(find_policies(policy_path), given_data)
+    except PolicyError as exc:
+        fail_policy(exc)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), param_hint="--data") from None
+    except InputError as exc:
+        click.echo(exc.diagnostic.render(), err=True)
+        sys.exit(EXIT_INVALID)

@@ -9,7 +9,7 @@ from typing import Iterable
 
 import click
 
-from ecfmg_policy.cli.report import EXIT_INVALID, EXIT_POLICY
+from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_POLICY
 from ecfmg_policy.api import parse_day
 from ecfmg_policy.errors import PolicyError, UsageError, terminal_safe
 
@@ -24,6 +24,21 @@ class DateParam(click.ParamType):
             return parse_day(value)
         except UsageError as exc:
             self.fail(str(exc), param, ctx)
+
+
+class JobsParam(click.ParamType):
+    """``--jobs``: a number of processes, or ``auto`` for the cores this process may use."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        if value == "auto":
+            return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if value.isdigit() and int(value) >= 1:
+            return int(value)
+        self.fail(f"`{value}`: expected a number of processes (1 or more) or `auto`", param, ctx)
 
 
 def parse_data(values: tuple[str, ...]) -> dict[str, Path]:
@@ -52,10 +67,16 @@ def usage_error(message: str) -> None:
     sys.exit(EXIT_INVALID)
 
 
-def check_output(output: Path | None, inputs: Iterable) -> None:
-    """Refuse, before any work, an ``--output`` that cannot be written or would overwrite an input."""
-    if output is None:
-        return
+def check_output(output: Path | None, inputs: Iterable, reads: tuple[str, ...] = ()) -> Path | None:
+    """Refuse, before any work, an ``--output`` that cannot be written or would overwrite an input.
+
+    ``inputs`` are what the command reads (files, folders, ``-`` for standard input) and
+    ``reads`` the kinds of file it reads inside a folder: an output there would be read back
+    as an input, or overwrite one. ``--output -`` is standard output, as ``-`` is standard
+    input; the output to write to (None for standard output) is returned.
+    """
+    if output is None or str(output) == "-":
+        return None
     folder = output.parent
     if output.is_dir():
         usage_error(f"--output {output}: is a folder; name a file")
@@ -63,10 +84,29 @@ def check_output(output: Path | None, inputs: Iterable) -> None:
         usage_error(f"--output {output}: the folder {folder} does not exist; create it or write elsewhere")
     if not os.access(output if output.exists() else folder, os.W_OK):
         usage_error(f"--output {output}: cannot be written here (permission denied)")
-    if output.exists():
-        for given in inputs:
-            if str(given) != "-" and Path(given).exists() and os.path.samefile(output, given):
-                usage_error(f"--output {output}: is also an input; writing it would destroy it")
+    target = output.resolve()
+    for given in inputs:
+        if str(given) == "-":
+            if output.exists() and _is_standard_input(output):
+                usage_error(f"--output {output}: is also standard input; writing it would destroy it")
+            continue
+        path = Path(given)
+        if not path.exists():
+            continue
+        if path.is_dir():
+            if target.suffix in reads and path.resolve() in target.parents:
+                usage_error(f"--output {output}: is inside {given}, whose {target.suffix} files are read as input; "
+                            f"write it elsewhere")
+        elif output.exists() and os.path.samefile(output, path):
+            usage_error(f"--output {output}: is also an input; writing it would destroy it")
+    return output
+
+
+def _is_standard_input(output: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(sys.stdin.fileno()), os.stat(output))
+    except (OSError, ValueError, AttributeError):  # no standard input, or not a file
+        return False
 
 
 def write_output(output: Path, text: str) -> None:

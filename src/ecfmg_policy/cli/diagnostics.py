@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from ecfmg_policy import __version__
 from ecfmg_policy.codes import describe
@@ -32,22 +33,31 @@ def as_json(diagnostics: tuple[Diagnostic, ...], counts: dict) -> str:
 
 def repository_root(start: Path | None = None) -> Path | None:
     """The work tree holding ``start`` (default: the current directory), or None outside one."""
-    here = (start or Path.cwd()).resolve()
+    here = Path(os.path.abspath(start or Path.cwd()))
     for folder in (here, *here.parents):
         if (folder / ".git").exists():
             return folder
     return None
 
 
+def root_of(file: str | None) -> Path | None:
+    """The repository a file is in, found from the file (as git would from its folder), so the
+    command may run anywhere: in a sub-folder, outside the repository, through a link."""
+    if not file:
+        return repository_root()
+    return repository_root(Path(os.path.abspath(file)).parent)
+
+
 def repo_path(file: str, root: Path | None) -> str:
     """``file`` as a posix path from the repository root; as given when outside the repository."""
     if root is None:
         return Path(file).as_posix()
-    absolute = Path(os.path.abspath(file))
-    try:
-        return absolute.relative_to(root).as_posix()
-    except ValueError:
-        return Path(file).as_posix()
+    for absolute, base in ((Path(os.path.abspath(file)), root), (Path(file).resolve(), root.resolve())):
+        try:
+            return absolute.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return Path(file).as_posix()
 
 
 def _escape_data(text: str) -> str:
@@ -73,15 +83,14 @@ def annotation(level: str, message: str, title: str, file: str | None = None, li
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
-def as_github(diagnostics: tuple[Diagnostic, ...], root: Path | None = None) -> str:
+def as_github(diagnostics: tuple[Diagnostic, ...]) -> str:
     """Each diagnostic becomes an annotation on its file and line in the pull request."""
-    root = root if root is not None else repository_root()
     lines = []
     for d in diagnostics:
         pos = d.position
         lines.append(annotation("error" if d.severity == "error" else "warning",
                                 d.message + (f" (help: {d.hint})" if d.hint else ""), f"ecfmg-policy {d.code}",
-                                d.file, pos.line if pos else None, pos.column if pos else None, root))
+                                d.file, pos.line if pos else None, pos.column if pos else None, root_of(d.file)))
     return "\n".join(lines)
 
 
@@ -115,13 +124,13 @@ def as_sarif(diagnostics: tuple[Diagnostic, ...], fallback_file: str | None = No
     location (GitHub rejects results without one): a problem of no one file is placed at the
     first line of ``fallback_file``, the path that was checked.
     """
-    root = root if root is not None else repository_root()
+    root = root if root is not None else root_of(fallback_file or (diagnostics[0].file if diagnostics else None))
     codes = sorted({d.code for d in diagnostics})
     results = []
     for d in diagnostics:
         file = d.file or fallback_file or "."
         relative = root is not None and not Path(repo_path(file, root)).is_absolute()
-        uri = repo_path(file, root) if relative else Path(os.path.abspath(file)).as_uri()
+        uri = quote(repo_path(file, root)) if relative else Path(os.path.abspath(file)).as_uri()
         artifact = {"uri": uri, "uriBaseId": SOURCE_ROOT} if relative else {"uri": uri}
         region = {"startLine": d.position.line, "startColumn": d.position.column} if d.position else {"startLine": 1}
         results.append({

@@ -31,8 +31,8 @@ def lint(paths, output_format, strict, output) -> None:
     Exit status: 0 clean (or warnings only, without --strict); 1 warnings with --strict; 3 errors.
     """
     check_paths_exist(paths, "a policy file or a folder of them")
-    check_output(output, paths)
     checked = list(paths) or default_policy_paths()
+    output = check_output(output, checked, reads=(".yaml", ".yml"))
     report = lint_paths(checked)
     counts = {"files": len(report.files), "errors": report.errors, "warnings": report.warnings}
     where = ", ".join(terminal_safe(str(path)) for path in checked)

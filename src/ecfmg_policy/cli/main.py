@@ -9,6 +9,7 @@ Commands are imported only when run, so starting one does not pay for the others
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -16,12 +17,10 @@ import sys
 import click
 
 from ecfmg_policy import __version__
+from ecfmg_policy.cli.exits import EXIT_BUG, EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_INVALID
 from ecfmg_policy.errors import did_you_mean
 from ecfmg_policy.project import BUG_REPORTS
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a run stopped with Ctrl-C
-EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader went away (`| head -1`); nothing more to say
-EXIT_BUG = 4
 
 COMMANDS = {
     "check": ("ecfmg_policy.cli.check", "Check applicant records against the policy in force on a date."),
@@ -97,6 +96,12 @@ def main() -> None:
         code = EXIT_INTERRUPTED
     except (BrokenPipeError, ClosedPipe):
         code = _closed_pipe()
+    except OSError as failed:
+        if failed.errno not in _WRITE_FAILURES:
+            raise
+        # the disk is full, the device failed: the world's doing, not a bug and not an answer
+        click.echo(f"ecfmg-policy: cannot write the output: {failed.strerror}", err=True)
+        code = EXIT_INVALID
     except Exception as bug:  # noqa: BLE001 - the one place a bug is turned into a message
         name = type(bug).__name__
         click.echo(f"ecfmg-policy: internal error ({name}); this is a bug, please report it with the command "
@@ -107,6 +112,9 @@ def main() -> None:
     except BrokenPipeError:
         code = _closed_pipe()
     sys.exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+_WRITE_FAILURES = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
 def _closed_pipe() -> int:

@@ -11,15 +11,18 @@ draw a decision line of its own or send the terminal a command.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
 
 import click
+import orjson
 
+from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_OPEN
 from ecfmg_policy.errors import terminal_safe as safe
 from ecfmg_policy.evaluator.evaluate import DECISIONS, RecordResult
 from ecfmg_policy.evaluator.values import display
-
-EXIT_OK, EXIT_OPEN, EXIT_INVALID, EXIT_POLICY = 0, 1, 2, 3
 
 _WORDS = {
     "eligible": ("ELIGIBLE", "green", "every requirement is met"),
@@ -32,35 +35,111 @@ _MARKS = {"unmet": ("unmet", "yellow"), "blocked": ("blocked", "red"), "error": 
 _VERBOSE_MARKS = {"met": ("met", "green"), "not_applicable": ("n/a", None)}
 
 
-def exit_code(results: list[RecordResult]) -> int:
-    decisions = {r.decision for r in results}
-    if "invalid" in decisions:
-        return EXIT_INVALID
-    if decisions & {"pending", "ineligible"}:
-        return EXIT_OPEN
-    return EXIT_OK
+class Tally:
+    """What a run keeps of its results: a count per decision, for the summary and the exit
+    status. Results themselves are written as they come and let go, so memory stays flat
+    however many records a run decides."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def add(self, result: RecordResult) -> None:
+        self.counts[result.decision] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def exit_code(self) -> int:
+        if self.counts["invalid"]:
+            return EXIT_INVALID
+        if self.counts["pending"] or self.counts["ineligible"]:
+            return EXIT_OPEN
+        return EXIT_OK
+
+    def summary_json(self) -> dict:
+        summary = {"total": self.total}
+        summary.update({d: self.counts.get(d, 0) for d in DECISIONS})
+        summary["exit_code"] = self.exit_code()
+        return summary
+
+    def text_summary(self) -> str:
+        parts = [f"{self.counts[d]} {d.replace('_', ' ')}" for d in DECISIONS if self.counts.get(d)]
+        return f"{self.total} record(s): " + ", ".join(parts)
 
 
-def result_json(result: RecordResult) -> dict:
-    """One result as JSON (``RecordResult.to_json``: the library gives the same object)."""
-    return result.to_json()
+def dumps(value: dict, indent: int | None = None) -> str:
+    """JSON text of a result or summary; ``indent`` as ``json.dumps`` takes it."""
+    return json.dumps(value, indent=indent)
 
 
-def summary_json(results: list[RecordResult]) -> dict:
-    counts = Counter(r.decision for r in results)
-    summary = {"total": len(results)}
-    summary.update({d: counts.get(d, 0) for d in DECISIONS})
-    summary["exit_code"] = exit_code(results)
-    return summary
+JSON_HEAD = '{\n  "results": ['
 
 
-def write_json(results: list[RecordResult], out) -> None:
-    json.dump({"results": [result_json(r) for r in results], "summary": summary_json(results)}, out, indent=2)
-    out.write("\n")
+class JsonResults:
+    """``--format json`` results written as they come: each result indented as in the whole
+    document, the first of a part after a newline and the others after a comma. With
+    :data:`JSON_HEAD` before and :func:`json_tail` after, the document is byte for byte what
+    ``json.dump(..., indent=2)`` of the whole would give, with one result in memory at a time."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+        self.first = True
+
+    def write(self, result: RecordResult) -> None:
+        self.out.write(("\n" if self.first else ",\n") + textwrap.indent(dumps(result.to_json(), indent=2), "    "))
+        self.first = False
+
+
+def json_tail(tally: Tally) -> str:
+    summary = textwrap.indent(dumps(tally.summary_json(), indent=2), "  ").lstrip()
+    return ("\n  ]" if tally.total else "]") + f',\n  "summary": {summary}\n}}\n'
+
+
+@dataclass(frozen=True, slots=True)
+class ResultFormat:
+    """How ``check`` writes each result: ``text``, ``json`` or ``jsonl``, with the text options.
+    Plain data, so a worker process gets it as it is."""
+
+    name: str
+    color: bool = False
+    verbose: bool = False
+    quiet: bool = False
+
+    def writer(self, out) -> Callable[[RecordResult], None]:
+        """A function writing one result after another to ``out`` (one part of a run)."""
+        if self.name == "jsonl":
+            return lambda result: out.write(jsonl_line(result) + "\n")
+        if self.name == "json":
+            return JsonResults(out).write
+
+        def text(result: RecordResult) -> None:
+            if not (self.quiet and result.decision in ("eligible", "not_applicable")):
+                click.echo(text_for(result, color=self.color, verbose=self.verbose) + "\n", file=out,
+                           color=self.color)
+        return text
+
+
+def jsonl_line(result: RecordResult) -> str:
+    """One result as a JSON Lines record, compact, without the newline.
+
+    Written by orjson (12× ``json.dumps`` on a result, measured: the bulk format's main cost
+    after evaluation). Text that is not ASCII, or a number orjson cannot write (an integer
+    past 64 bits), goes through ``json.dumps`` instead, whose escapes keep raw control and
+    bidirectional characters from a record out of a terminal, as before.
+    """
+    value = result.to_json()
+    try:
+        data = orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError: lone surrogates, huge integers
+        data = b"\x80"
+    if data.isascii():
+        return data.decode("ascii")
+    return json.dumps(value, separators=(",", ":"))
 
 
 def write_jsonl(result: RecordResult, out) -> None:
-    out.write(json.dumps(result_json(result)) + "\n")
+    out.write(jsonl_line(result) + "\n")
 
 
 def text_for(result: RecordResult, color: bool, verbose: bool = False) -> str:
@@ -79,7 +158,8 @@ def text_for(result: RecordResult, color: bool, verbose: bool = False) -> str:
     lines.append(header)
     lines.append("  " + words.format(open=open_count, blocked=blocked, scope=scope))
     for place, message in result.errors:
-        lines.append(f"  {style('error', 'magenta')} at {safe(place)}: {safe(message)}")
+        where = f" at {safe(place)}" if place else ""
+        lines.append(f"  {style('error', 'magenta')}{where}: {safe(message)}")
     if result.decision == "not_applicable":
         return "\n".join(lines)
     marks = {**_MARKS, **_VERBOSE_MARKS} if verbose else _MARKS
@@ -104,9 +184,3 @@ def _display_output(value) -> str:
         return "; ".join(f"{k.replace('_', ' ') if isinstance(k, str) and k.islower() else k}: {display(v)}"
                          for k, v in value.items())
     return display(value)
-
-
-def text_summary(results: list[RecordResult]) -> str:
-    counts = Counter(r.decision for r in results)
-    parts = [f"{counts[d]} {d.replace('_', ' ')}" for d in DECISIONS if counts.get(d)]
-    return f"{len(results)} record(s): " + ", ".join(parts)

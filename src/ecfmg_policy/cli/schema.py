@@ -19,8 +19,8 @@ def schema(kind: str, output: Path | None) -> None:
 
     Each schema's $id is its published address, which editors in any repository can use.
     """
+    output = check_output(output, [])
     if output is not None:
-        check_output(output, [])
         write_output(output, schema_text(kind))
     else:
         click.echo(schema_text(kind), nl=False)

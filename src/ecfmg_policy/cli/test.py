@@ -15,7 +15,7 @@ import click
 from ecfmg_policy.cli import diagnostics as formats
 from ecfmg_policy.cli.common import check_output, check_paths_exist, parse_data, usage_error, write_output
 from ecfmg_policy.cli.lint import default_policy_paths
-from ecfmg_policy.cli.report import EXIT_INVALID, EXIT_POLICY
+from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_POLICY
 from ecfmg_policy.errors import UsageError, terminal_safe
 from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, TestRun, case_entries, run_cases
 from ecfmg_policy.evaluator.values import display
@@ -71,11 +71,12 @@ def verdict(run: TestRun, min_coverage: float | None) -> str:
     if run.errors:
         line += f", {len(run.errors)} error" + ("s" if len(run.errors) != 1 else "")
     if run.not_run:
-        line += f", {len(run.not_run)} not run (their policy is broken)"
+        line += f", {len(run.not_run)} not run (their policy is broken)" if run.broken_policies else \
+            f", {len(run.not_run)} not run (their data cannot be read)"
     if min_coverage is not None and not run.broken_policies:
         if run.coverage.percent() < min_coverage:
             line += (f"; rule coverage {shown_percent(run.coverage.percent())}% is below the minimum "
-                     f"{shown_percent(min_coverage)}%")
+                     f"{min_coverage:g}%")  # the minimum as given: cut, 1.588 would read as 1.58
         if uncovered(run):
             line += f"; {len(uncovered(run))} rule version(s) never reached met, unmet or blocked"
     return line
@@ -95,7 +96,7 @@ def as_text(run: TestRun, min_coverage, quiet: bool, verbose: bool) -> str:
               for o in run.failed]
     if run.not_run:
         folders = sorted({str(c.policy_dir) for c in run.not_run})
-        line = (f"{len(run.not_run)} case(s) not run: the policy they test is broken "
+        line = (f"{len(run.not_run)} case(s) not run: the policy they test is broken, or its data unreadable "
                 f"({terminal_safe(', '.join(folders))})")
         if verbose:
             line += "\n" + "\n".join(f"  {terminal_safe(str(c.file))}: {terminal_safe(c.name)}" for c in run.not_run)
@@ -114,9 +115,10 @@ def as_json(run: TestRun, min_coverage) -> str:
                    "mismatches": [{"what": m.what, "expected": m.expected, "actual": m.actual, "detail": m.detail,
                                    "line": o.case.line_of(m.what)} for m in o.mismatches]} for o in run.results],
         "errors": [d.to_json() | {"in": "policy"} for d in run.broken_policies]
+                  + [d.to_json() | {"in": "data"} for d in run.bad_data]
                   + [d.to_json() | {"in": "test case"} for d in run.broken_cases],
         "not_run": [{"file": str(c.file), "name": c.name} for c in run.not_run],
-        "coverage": {"percent": round(coverage.percent(), 2), "minimum": min_coverage,
+        "coverage": {"percent": float(shown_percent(coverage.percent())), "minimum": min_coverage,
                      "rules": [{"version": v, "rule": r, "reached": sorted(coverage.reached[(v, r)]),
                                 "covered": coverage.covered((v, r))} for v, r in coverage.rule_order]},
         "summary": {"total": len(run.results), "passed": len(run.results) - len(run.failed),
@@ -183,9 +185,9 @@ def as_junit(run: TestRun) -> str:
 
 def as_github(run: TestRun) -> str:
     """Annotations for GitHub Actions: each failure at the line of the case file stating what was expected."""
-    root = formats.repository_root()
-    lines = [formats.as_github(run.errors, root)] if run.errors else []
+    lines = [formats.as_github(run.errors)] if run.errors else []
     for o in run.failed:
+        root = formats.root_of(str(o.case.file))
         lines += [formats.annotation("error", f"{o.case.name}: {text}", "ecfmg-policy test", str(o.case.file),
                                      line, root=root) for line, text in o.failures()]
     return "\n".join(lines)
@@ -214,16 +216,21 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage, pat
     """
     check_paths_exist(paths, "a test case file or a folder holding tests/")
     check_paths_exist([policy_path] if policy_path else [], "a policy file or a folder of them")
-    check_output(output, [*paths, *([policy_path] if policy_path else [])])
-    entries = case_entries(list(paths) or default_policy_paths())
+    given_data = parse_data(data_args)
+    searched = list(paths) or default_policy_paths()
+    output = check_output(output, [*searched, *([policy_path] if policy_path else []), *given_data.values()],
+                          reads=(".yaml", ".yml", ".json"))
+    entries = case_entries(searched)
     if not entries:
         raise click.UsageError("no test cases found (YAML files in a tests/ folder)")
     try:
         selected = re.compile(pattern) if pattern is not None else None
     except re.error as exc:
         usage_error(f"--run {pattern}: not a regular expression ({exc.msg})")
+    except (OverflowError, RecursionError):
+        usage_error(f"--run {pattern}: a regular expression too large or too deeply nested to use")
     try:
-        run = run_cases(entries, Runner(policy_path, parse_data(data_args)), selected)
+        run = run_cases(entries, Runner(policy_path, given_data), selected)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     if selected is not None and not run.results and not run.errors and not run.not_run:
@@ -244,5 +251,5 @@ def test(paths, policy_path, data_args, output_format, output, min_coverage, pat
     failing = run.errors or run.failed or short
     if output_format != "text" and failing:
         click.echo(verdict(run, min_coverage), err=True)  # machine formats go to files; say why the run failed
-    sys.exit(EXIT_POLICY if run.broken_policies else EXIT_INVALID if run.broken_cases
+    sys.exit(EXIT_POLICY if run.broken_policies else EXIT_INVALID if run.broken_cases or run.bad_data
              else 1 if run.failed or short else 0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ecfmg_policy.cli.common import fail_policy
+from ecfmg_policy.cli.common import check_paths_exist, fail_policy
 from ecfmg_policy.errors import PolicyError, terminal_safe
 from ecfmg_policy.evaluator.policyset import PolicySet, find_policies, load_policy_set
 from ecfmg_policy.evaluator.values import display, to_json_value
@@ -71,6 +71,7 @@ def _text(name: str, entries: list[dict]) -> str:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def versions(policy_path, output_format) -> None:
     """Show the timeline of policy versions and what each changed against the one before."""
+    check_paths_exist([policy_path] if policy_path else [], "a policy file or a folder of them")
     try:
         policies = load_policy_set(find_policies(policy_path))
     except PolicyError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, clip, did_you_mean
@@ -163,7 +163,7 @@ class _Builder:
             inner = text[start + 2:end]
             base = start + 2
             try:
-                parts.append(parse_expression(inner, lambda o, b=base: node.position_of(b + o)))
+                parts.append(parse_expression(inner, _Shifted(node, base)))
             except ExpressionSyntaxError as exc:
                 self.problems.append(exc.diagnostic)
             i = end + 1
@@ -246,6 +246,20 @@ class _Builder:
             if expression is not None:
                 outputs.append(m.Output(name, expression, node.key_positions[name]))
         return tuple(outputs)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Shifted:
+    """Positions for an expression inside a message's ``${…}``: offset ``base`` into the scalar.
+
+    A class rather than a lambda so that a loaded policy pickles (an ``Engine`` sent to other
+    processes); compared by identity, as the lambda it replaces was."""
+
+    node: YScalar
+    base: int
+
+    def __call__(self, offset: int) -> Position:
+        return self.node.position_of(self.base + offset)
 
 
 def _closing_brace(text: str, i: int) -> int:

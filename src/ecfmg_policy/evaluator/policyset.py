@@ -65,8 +65,9 @@ class PolicySet:
                     compiled.run  # generate its code now, inside the caller's handling of PolicyError
                     return compiled
             known = ", ".join(c.policy.version for c in self.versions)
-            hint = did_you_mean(version, [c.policy.version for c in self.versions]) or f"versions: {known}"
-            raise UsageError(f"no policy version `{version}`; {hint} (versions: {known})")
+            hint = did_you_mean(version, [c.policy.version for c in self.versions])
+            raise UsageError(f"no policy version `{version}`; " + (f"{hint} (versions: {known})" if hint
+                                                                    else f"the versions are {known}"))
         chosen = None
         for compiled in self.versions:
             if compiled.policy.effective_from <= as_of:
@@ -77,7 +78,7 @@ class PolicySet:
             first = self.versions[0].policy
             raise UsageError(f"as-of date {as_of.isoformat()} is before the first policy version "
                              f"({first.version}, effective {first.effective_from.isoformat()}); "
-                             f"use --as-of {first.effective_from.isoformat()} or later")
+                             f"judge as of {first.effective_from.isoformat()} or later")
         return chosen
 
 

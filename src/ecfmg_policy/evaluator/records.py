@@ -12,22 +12,24 @@ turned into dates, at exactly the places the schema says are dates.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import math
 import os
 import re
 import sys
-from json.decoder import scanstring
 from dataclasses import dataclass
 from functools import lru_cache
+from json.decoder import scanstring
 from pathlib import Path
 from typing import Any, Iterator
 
 from ecfmg_policy.errors import Diagnostic, InputError, Position, clip
-from ecfmg_policy.evaluator.schemas import KEYED_LISTS, describe_error, json_pointer, static_type, validator
+from ecfmg_policy.evaluator.schemas import (KEYED_LISTS, describe_error, json_pointer, native_validator,
+                                            static_type, validator)
 from ecfmg_policy.evaluator.types import date_paths
 from ecfmg_policy.evaluator.yaml_source import (LARGEST_NUMBER, LONGEST_NUMBER, decode_utf8, folder_files,
-                                                position_at, read_bytes, read_text)
+                                                open_bytes, position_at, read_bytes, read_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +48,12 @@ class SchemaProblem:
 
 
 def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
-    """Every record named by the command line, in order."""
+    """Every record named by the command line, in order, read as it is asked for: a JSON Lines
+    file or stream is read one line at a time, so a million records never sit in memory."""
     for argument in arguments:
         if argument == "-":
             stream = stdin or sys.stdin
-            data = getattr(stream, "buffer", stream).read()
-            data = data.encode("utf-8") if isinstance(data, str) else data
-            yield from _from_bytes(data, "-", lines=_json_lines(data))
+            yield from _from_stream(getattr(stream, "buffer", stream), "-")
             continue
         path = Path(argument)
         if os.path.isdir(path):  # never raises, unlike Path.is_dir on a folder we may not search
@@ -70,15 +71,31 @@ def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
             yield from _from_file(path)
 
 
-def _json_lines(data: bytes) -> bool:
-    """Whether standard input holds JSON Lines rather than one document: more than one line,
-    and the first of them a JSON value on its own (a document spread over lines starts with
-    a lone ``{``, which is not)."""
-    lines = [line for line in data.split(b"\n") if line.strip(b" \t\r")]
-    if len(lines) < 2:
-        return False
+def _as_bytes(line) -> bytes:
+    return line.encode("utf-8", "surrogateescape") if isinstance(line, str) else line
+
+
+def _from_stream(stream, label: str) -> Iterator[RecordInput]:
+    """Standard input: JSON Lines when it has more than one line and the first of them is a JSON
+    value on its own (a document spread over lines starts with a lone ``{``, which is not);
+    otherwise one document. Only the lines up to the second non-blank one are read to decide."""
+    head: list[bytes] = []
+    filled = []
+    for raw in stream:
+        head.append(_as_bytes(raw))
+        if head[-1].strip(b" \t\r\n"):
+            filled.append(head[-1])
+            if len(filled) == 2:
+                break
+    if len(filled) == 2 and _is_json(filled[0]):
+        yield from _lines(itertools.chain(head, map(_as_bytes, stream)), label)
+    else:
+        yield from _from_bytes(b"".join(head) + _as_bytes(stream.read()), label, lines=False)
+
+
+def _is_json(line: bytes) -> bool:
     try:
-        json.loads(lines[0])
+        json.loads(line)
     except ValueError:  # includes UnicodeDecodeError
         return False
     return True
@@ -87,24 +104,60 @@ def _json_lines(data: bytes) -> bool:
 def _from_file(path: Path) -> Iterator[RecordInput]:
     label = str(path)
     try:
-        data = read_bytes(path, label)
+        if path.suffix != ".jsonl":
+            yield from _from_bytes(read_bytes(path, label), label, lines=False)
+            return
+        handle = open_bytes(path, label)
     except InputError as exc:
         yield RecordInput(label, problem=exc.diagnostic)
         return
-    yield from _from_bytes(data, label, lines=path.suffix == ".jsonl")
+    with handle:
+        yield from _lines(handle, label)
 
 
 def _from_bytes(data: bytes, label: str, lines: bool) -> Iterator[RecordInput]:
     """One record, or one a line: JSON Lines are split on ``\\n`` alone (U+2028 may sit inside a string)."""
-    if not lines:
-        try:
-            text = decode_utf8(data, label)
-        except InputError as exc:
-            yield RecordInput(label, problem=exc.diagnostic)
-            return
-        yield parse_record_text(text, label, label, line_offset=0)
+    if lines:
+        yield from _lines(iter(data.split(b"\n")), label)
         return
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    try:
+        text = decode_utf8(data, label)
+    except InputError as exc:
+        yield RecordInput(label, problem=exc.diagnostic)
+        return
+    yield parse_record_text(text, label, label, line_offset=0)
+
+
+def lines_of_part(path: Path, start: int, end: int, first_line: int) -> Iterator[RecordInput]:
+    """The records of bytes ``start:end`` of a JSON Lines file (cut at line ends), numbered
+    from ``first_line``: one worker's share of a large file, labelled as if read whole."""
+    label = str(path)
+    try:
+        handle = open_bytes(path, label)
+    except InputError as exc:
+        yield RecordInput(label, problem=exc.diagnostic)
+        return
+    with handle:
+        handle.seek(start)
+        yield from _lines(_until(handle, end - start), label, first_line)
+
+
+def _until(handle, size: int) -> Iterator[bytes]:
+    """The lines of ``handle`` within the next ``size`` bytes."""
+    while size > 0:
+        line = handle.readline()
+        if not line:
+            return
+        size -= len(line)
+        yield line
+
+
+def _lines(raw_lines: Iterator[bytes], label: str, first_line: int = 1) -> Iterator[RecordInput]:
+    """A record a line, each line on its own down to its bytes (one that is not UTF-8 spoils
+    only itself); blank lines are skipped but still counted, so labels name the real line."""
+    for number, raw in enumerate(raw_lines, start=first_line):
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
         if not raw.strip(b" \t\r"):
             continue
         try:
@@ -211,8 +264,33 @@ def _number_problem(value: Any, label: str) -> Diagnostic | None:
                       code="json-number", hint="write an ordinary number")
 
 
+# What Python's JSON reader says, in words for the person who wrote the record.
+_JSON_WORDS = (
+    ("Expecting value", "expected a value here (an object, a list, a string in double quotes, a number, "
+                        "true, false or null)"),
+    ("Expecting property name enclosed in double quotes", "expected a field name in double quotes, or `}`"),
+    ("Expecting ':' delimiter", "expected `:` after the field name"),
+    ("Expecting ',' delimiter", "expected `,` between two items, or the closing bracket"),
+    ("Unterminated string", "a string is not closed with `\"`"),
+    ("Invalid control character", "a tab, newline or other control character inside a string: write it "
+                                   "as an escape such as `\\n`"),
+    ("Invalid \\uXXXX escape", "`\\u` must be followed by four hexadecimal digits"),
+    ("Invalid \\escape", "an escape JSON does not have: use `\\\\`, `\\\"`, `\\n`, `\\t` or `\\uXXXX`"),
+    ("Extra data", "more text after the record: give several records as JSON Lines, one a line"),
+    ("Illegal trailing comma", "a comma before the closing bracket: remove it"),
+)
+
+
+def _json_words(message: str, text: str) -> str:
+    if not text.strip():
+        return "no record here: the input is empty"
+    return next((words for start, words in _JSON_WORDS if message.startswith(start)), "this is not JSON")
+
+
 def parse_record_text(text: str, label: str, file: str, line_offset: int) -> RecordInput:
     unusable: list[_Unusable] = []
+    if text.startswith("\ufeff"):  # a byte-order mark, as some editors save UTF-8: JSON may ignore it
+        text = text[1:]
 
     def noted(parsed):
         if isinstance(parsed, _Unusable):
@@ -235,7 +313,7 @@ def parse_record_text(text: str, label: str, file: str, line_offset: int) -> Rec
     except json.JSONDecodeError as exc:
         pos = position_at(file, text, exc.pos)
         where = Position(file, pos.line + line_offset, pos.column, pos.line_text)
-        return RecordInput(label, problem=Diagnostic(f"malformed JSON: {exc.msg}", position=where,
+        return RecordInput(label, problem=Diagnostic(f"malformed JSON: {_json_words(exc.msg, text)}", position=where,
                                                      hint="check for a missing comma, quote or bracket",
                                                      code="json-syntax"))
     if unusable:
@@ -247,8 +325,47 @@ def parse_record_text(text: str, label: str, file: str, line_offset: int) -> Rec
 
 
 def schema_problems(kind: str, value: Any) -> list[SchemaProblem]:
-    """Every way ``value`` fails the ``kind`` schema, each with its JSON pointer."""
-    errors = sorted(validator(kind).iter_errors(value), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    """Every way ``value`` fails the ``kind`` schema, each with its JSON pointer.
+
+    jsonschema-rs answers first, in microseconds; only a value it does not pass is read again
+    by jsonschema, whose errors are the messages.  A year-0000 date, which jsonschema-rs would
+    take but Python's dates cannot hold, it is told to refuse (``schemas.native_schema``).  So
+    the list is always exactly :func:`jsonschema_problems`' (tests/test_validators_agree.py).
+    """
+    global _validated
+    if _validated < NATIVE_AFTER:
+        _validated += 1
+    elif _natively_valid(kind, value):
+        return []
+    return jsonschema_problems(kind, value)
+
+
+# Starting jsonschema-rs (import, compile) costs about 10 ms of CPU, what jsonschema spends on
+# some fifteen records: a process checks this many with jsonschema alone, so that a one-record
+# `check` starts no sooner than before.  Which validator answers never changes the answer.
+NATIVE_AFTER = 16
+_validated = 0
+
+
+def _natively_valid(kind: str, value: Any) -> bool:
+    """Whether jsonschema-rs passes ``value``; ``False`` also when it cannot say."""
+    native = native_validator(kind)
+    if native is None:
+        return False
+    try:
+        return native.is_valid(value)
+    except Exception:  # a value it cannot take in (nesting deeper than it goes): jsonschema decides
+        return False
+
+
+def jsonschema_problems(kind: str, value: Any) -> list[SchemaProblem]:
+    """:func:`schema_problems` as jsonschema alone finds them: the messages and pointers of record."""
+    try:
+        errors = sorted(validator(kind).iter_errors(value),
+                        key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    except RecursionError:  # it compares lists item by item (uniqueItems), recursing as deep as they go
+        return [SchemaProblem("/", "values are nested too deeply to check (lists or objects hundreds of "
+                                   "levels inside each other); records are a few levels deep")]
     # A value of the wrong shape is said once: the pattern's words already say what a date or
     # a code looks like, so its length and format errors at the same place add nothing.
     shaped = {_pointer(e) for e in errors if e.validator == "pattern"}
@@ -271,30 +388,37 @@ def _pointer(error) -> str:
 
 
 def convert_dates(kind: str, value: Any) -> Any:
-    """A copy of a valid ``value`` with its date strings as :class:`datetime.date`."""
-    for path in _date_paths(kind):
-        value = _convert_at(value, path)
-    return value
+    """A copy of a valid ``value`` with its date strings as :class:`datetime.date`: one pass over
+    the places the schema says hold dates, copying each object on the way once."""
+    return _convert(value, _date_tree(kind))
 
 
 @lru_cache(maxsize=None)
-def _date_paths(kind: str) -> tuple[tuple, ...]:
-    return tuple(date_paths(static_type(kind)))
+def _date_tree(kind: str) -> dict:
+    """The schema's date paths as a tree: ``{"exams": {"*": {"date": None}}, ...}`` (None: a date)."""
+    tree: dict = {}
+    for path in date_paths(static_type(kind)):
+        node = tree
+        for step in path[:-1]:
+            node = node.setdefault(step, {})
+        node[path[-1]] = None
+    return tree
 
 
-def _convert_at(value: Any, path: tuple) -> Any:
-    if not path:
+def _convert(value: Any, tree: dict | None) -> Any:
+    if tree is None:
         return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(value, list):
-            return [_convert_at(v, rest) for v in value]
+    if "*" in tree:
+        return [_convert(item, tree["*"]) for item in value] if isinstance(value, list) else value
+    if not isinstance(value, dict):
         return value
-    if isinstance(value, dict) and head in value:
-        copy = dict(value)
-        copy[head] = _convert_at(value[head], rest)
-        return copy
-    return value
+    copy = None
+    for key, below in tree.items():
+        if key in value:
+            if copy is None:
+                copy = dict(value)
+            copy[key] = _convert(value[key], below)
+    return value if copy is None else copy
 
 
 def load_reference(kind: str, path: Path, name: str) -> Any:

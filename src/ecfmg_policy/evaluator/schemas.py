@@ -2,6 +2,13 @@
 
 Validators are built once per process.  Format checking is on, so
 ``2021-02-30`` is refused as a date, and every error carries its JSON pointer.
+
+Two validators read the same schemas.  ``jsonschema`` is the validator of
+record: every message and pointer comes from it.  ``jsonschema-rs`` (native,
+over 100 times faster) only answers "valid or not", as a gate in front of it
+(see ``records.schema_problems``); ``tests/test_validators_agree.py`` holds
+the two to the same verdicts.  The schemas' patterns are written to mean the
+same in both: see ``PATTERN_SHAPES``.
 """
 
 from __future__ import annotations
@@ -40,6 +47,43 @@ def schema(kind: str) -> dict:
 @lru_cache(maxsize=None)
 def validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema(kind), format_checker=FormatChecker(formats=("date",)))
+
+
+@lru_cache(maxsize=None)
+def native_validator(kind: str):
+    """The ``kind`` schema compiled by jsonschema-rs, to say only whether a value is valid;
+    ``None`` if jsonschema-rs cannot be imported, and then jsonschema alone decides.
+
+    Format checking is on (else it takes ``2021-02-30`` for a date), and it is given
+    :func:`native_schema`, which refuses the one date it would take that Python cannot hold.
+    Its regular expressions are fancy-regex's, which reads the lookahead the shipped patterns
+    use; no schema is fetched from the network.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a declared dependency; without it we are slower, not wrong
+        return None
+    return jsonschema_rs.Draft202012Validator(native_schema(schema(kind)), validate_formats=True, offline=True,
+                                              pattern_options=jsonschema_rs.FancyRegexOptions())
+
+
+# jsonschema-rs checks dates by RFC 3339, which has a year 0; Python's dates start at year 1, so
+# jsonschema (and convert_dates) refuse 0000-01-01.  jsonschema-rs is told to refuse it too, which
+# sends such a record to jsonschema for today's message.  Both validators agree on every other
+# date, leap days included: tests/test_validators_agree.py tries them all on a grid of years.
+_NOT_YEAR_ZERO = {"not": {"pattern": "^0000"}}
+
+
+def native_schema(node):
+    """A copy of a schema for jsonschema-rs: wherever ``format: date`` applies, year 0000 is refused."""
+    if isinstance(node, list):
+        return [native_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {key: native_schema(value) for key, value in node.items()}
+    if copy.get("format") == "date":
+        copy["allOf"] = [*copy.get("allOf", []), _NOT_YEAR_ZERO]
+    return copy
 
 
 @lru_cache(maxsize=None)
@@ -96,18 +140,23 @@ def describe_error(error) -> str:
 
 
 # The shapes the shipped schemas' patterns ask for, in words: a regular expression is not a message.
+#
+# Every pattern ends in ``(?!\n)$``, not ``$`` alone: Python's ``$`` (jsonschema's) also matches
+# before a final newline, so ``^[A-Z]{2}$`` took "US\n" for a country code, where ECMA-262 and
+# jsonschema-rs's ``$`` match only at the very end.  The lookahead, in the JSON Schema
+# interoperable regex subset, makes the two read every pattern alike.
 PATTERN_SHAPES = {
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "expected a date as YYYY-MM-DD, such as 1991-04-12",
-    "^[A-Z]{2}$": "expected a two-letter country code in capitals (ISO 3166-1), such as IN",
-    "^[0-9]-?[0-9]{3}-?[0-9]{3}-?[0-9]$": "expected a USMLE/ECFMG identification number of 8 digits, "
-                                         "such as 5-123-456-7 or 51234567",
-    "^[a-z0-9][a-z0-9._-]*$": "expected lower-case letters, digits, dots, dashes or underscores, "
-                              "such as ecfmg-certification",
-    "^[A-Za-z_][A-Za-z0-9_]*$": "expected a name of letters, digits and underscores, not starting with a "
-                                "digit, such as exam_window",
-    "^[A-Za-z_][A-Za-z0-9_]*( *\\( *([A-Za-z_][A-Za-z0-9_]*( *, *[A-Za-z_][A-Za-z0-9_]*)*)? *\\))?$":
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}(?!\\n)$": "expected a date as YYYY-MM-DD, such as 1991-04-12",
+    "^[A-Z]{2}(?!\\n)$": "expected a two-letter country code in capitals (ISO 3166-1), such as IN",
+    "^[0-9]-?[0-9]{3}-?[0-9]{3}-?[0-9](?!\\n)$": "expected a USMLE/ECFMG identification number of 8 digits, "
+                                                "such as 5-123-456-7 or 51234567",
+    "^[a-z0-9][a-z0-9._-]*(?!\\n)$": "expected lower-case letters, digits, dots, dashes or underscores, "
+                                     "such as ecfmg-certification",
+    "^[A-Za-z_][A-Za-z0-9_]*(?!\\n)$": "expected a name of letters, digits and underscores, not starting "
+                                       "with a digit, such as exam_window",
+    "^[A-Za-z_][A-Za-z0-9_]*( *\\( *([A-Za-z_][A-Za-z0-9_]*( *, *[A-Za-z_][A-Za-z0-9_]*)*)? *\\))?(?!\\n)$":
         "expected a name, or a name with parameters in brackets, such as window_end(start)",
-    "^[a-z0-9_]+(\\.[a-z0-9_]+)*$": "expected a dotted lower-case id, such as application.fee",
+    "^[a-z0-9_]+(\\.[a-z0-9_]+)*(?!\\n)$": "expected a dotted lower-case id, such as application.fee",
 }
 
 

@@ -29,8 +29,8 @@ from ecfmg_policy.evaluator.evaluate import RecordResult
 from ecfmg_policy.evaluator.loader import check_structure
 from ecfmg_policy.evaluator.records import parse_record_text
 from ecfmg_policy.evaluator.values import to_json_value
-from ecfmg_policy.evaluator.yaml_source import (FolderEntry, YMap, decode_utf8, folder_files, load_yaml, read_inside,
-                                                read_text, to_plain)
+from ecfmg_policy.evaluator.yaml_source import (FolderEntry, YMap, decode_utf8, folder_files, load_yaml, not_regular,
+                                                read_inside, read_text, to_plain)
 
 FAILING = ("unmet", "blocked")
 
@@ -127,9 +127,14 @@ def case_entries(paths: list[Path]) -> list[FolderEntry]:
         if os.path.isfile(path):
             found.append(FolderEntry(path))
         elif os.path.isdir(path):
+            # "tests" counts below the folder given (or as its own name), never above it: a
+            # checkout under a folder named tests (a repository called tests) is no case folder
+            is_tests = Path(path).resolve().name == "tests"
             found.extend(e for e in folder_files(path, (".yaml", ".yml"), recursive=True)
-                         if "tests" in e.path.parent.resolve().parts
+                         if is_tests or "tests" in e.path.parent.relative_to(path).parts
                          or e.problem is not None and e.problem.code == "folder-unreadable")
+        elif os.path.lexists(path):
+            found.append(FolderEntry(Path(path), not_regular(Path(path), Path(path).name, "a pipe, socket or device")))
     return found
 
 
@@ -234,6 +239,7 @@ class Runner:
         self.data_paths = data_paths
         self.engines: dict[Path, Engine] = {}
         self.broken: dict[Path, PolicyError] = {}
+        self.bad_data: dict[Path, Diagnostic] = {}  # policies whose --data could not be read
         self.coverage = Coverage()
 
     def engine_for(self, case: TestCase) -> Engine:
@@ -241,12 +247,17 @@ class Runner:
         key = self.policy_path or case.policy_dir
         if key in self.broken:
             raise self.broken[key]
+        if key in self.bad_data:
+            raise PolicyError(self.bad_data[key])
         if key not in self.engines:
             try:
                 self.engines[key] = Engine.load(key, self.data_paths)
             except PolicyError as exc:
                 self.broken[key] = exc
                 raise
+            except InputError as exc:  # a --data file that cannot be read: bad input, as for check
+                self.bad_data[key] = exc.diagnostic
+                raise PolicyError(exc.diagnostic) from None
             self.coverage.add_policy(self.engines[key])
         return self.engines[key]
 
@@ -267,7 +278,8 @@ class TestRun:
     results: tuple[CaseResult, ...]
     broken_cases: tuple[Diagnostic, ...]  # case files that could not be read: each an error in reports
     broken_policies: tuple[Diagnostic, ...]  # problems of the policies under test: each an error too
-    not_run: tuple[TestCase, ...]  # cases of a broken policy
+    bad_data: tuple[Diagnostic, ...]  # --data files that could not be read (exit 2, as for check)
+    not_run: tuple[TestCase, ...]  # cases of a broken policy or unreadable data
     coverage: Coverage
     seconds: float
 
@@ -277,7 +289,7 @@ class TestRun:
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
-        return self.broken_policies + self.broken_cases
+        return self.broken_policies + self.bad_data + self.broken_cases
 
 
 def run_cases(entries: list[FolderEntry], runner: Runner, selected: re.Pattern | None = None) -> TestRun:
@@ -302,5 +314,6 @@ def run_cases(entries: list[FolderEntry], runner: Runner, selected: re.Pattern |
         except PolicyError:
             not_run.append(case)
     broken_policies = tuple(d for error in runner.broken.values() for d in error.diagnostics)
-    return TestRun(tuple(results), tuple(broken_cases), broken_policies, tuple(not_run), runner.coverage,
+    bad_data = tuple(dict.fromkeys(runner.bad_data.values()))
+    return TestRun(tuple(results), tuple(broken_cases), broken_policies, bad_data, tuple(not_run), runner.coverage,
                    time.perf_counter() - started)

@@ -135,8 +135,20 @@ def read_bytes(path: Path, label: str | None = None) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InputError(Diagnostic(f"cannot read file: {exc.strerror or exc}", source=label or str(path),
-                                    hint="check the path and its permissions", code="file-unreadable")) from None
+        raise _unreadable(exc, label or str(path)) from None
+
+
+def open_bytes(path: Path, label: str | None = None):
+    """A file opened to be read a line at a time; an OS failure becomes a diagnostic."""
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise _unreadable(exc, label or str(path)) from None
+
+
+def _unreadable(exc: OSError, label: str) -> InputError:
+    return InputError(Diagnostic(f"cannot read file: {exc.strerror or exc}", source=label,
+                                 hint="check the path and its permissions", code="file-unreadable"))
 
 
 def decode_utf8(data: bytes, label: str, first_line: int = 1, what: str = "file") -> str:
@@ -190,16 +202,16 @@ def folder_files(folder: Path, suffixes: tuple[str, ...], recursive: bool = Fals
             if recursive and entry.name not in skip:
                 found.extend(folder_files(path, suffixes, recursive, skip))
             elif wanted and not recursive:
-                found.append(FolderEntry(path, _not_regular(path, entry.name, "a folder")))
+                found.append(FolderEntry(path, not_regular(path, entry.name, "a folder")))
         elif entry.is_file(follow_symlinks=False):
             if wanted:
                 found.append(FolderEntry(path))
         elif wanted:
-            found.append(FolderEntry(path, _not_regular(path, entry.name, "a pipe, socket or device")))
+            found.append(FolderEntry(path, not_regular(path, entry.name, "a pipe, socket or device")))
     return sorted(found, key=lambda e: e.path)
 
 
-def _not_regular(path: Path, name: str, kind: str) -> Diagnostic:
+def not_regular(path: Path, name: str, kind: str) -> Diagnostic:
     return Diagnostic(f"`{name}` is not a regular file ({kind})", source=str(path), code="file-special",
                       hint="only plain files are read from a folder")
 

@@ -129,7 +129,23 @@ def an(noun: str) -> str:
 
 
 def to_json_value(value: object) -> object:
-    """Dates as ``YYYY-MM-DD``, durations as text, everything else as JSON has it."""
+    """Dates as ``YYYY-MM-DD``, durations as text, everything else as JSON has it.
+
+    Called for every output of every record: the common kinds are told by their exact
+    type first, the rest (subclasses, durations) as before."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is datetime.date:
+        return value.isoformat()
+    if kind is dict:
+        return {k if type(k) is str else str(k): to_json_value(v) for k, v in value.items()}
+    if kind is list:
+        return [to_json_value(v) for v in value]
+    return _to_json_other(value)
+
+
+def _to_json_other(value: object) -> object:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Duration):

@@ -68,11 +68,6 @@ class Tally:
         return f"{self.total} record(s): " + ", ".join(parts)
 
 
-def dumps(value: dict, indent: int | None = None) -> str:
-    """JSON text of a result or summary; ``indent`` as ``json.dumps`` takes it."""
-    return json.dumps(value, indent=indent)
-
-
 JSON_HEAD = '{\n  "results": ['
 
 
@@ -87,12 +82,12 @@ class JsonResults:
         self.first = True
 
     def write(self, result: RecordResult) -> None:
-        self.out.write(("\n" if self.first else ",\n") + textwrap.indent(dumps(result.to_json(), indent=2), "    "))
+        self.out.write(("\n" if self.first else ",\n") + textwrap.indent(json.dumps(result.to_json(), indent=2), "    "))
         self.first = False
 
 
 def json_tail(tally: Tally) -> str:
-    summary = textwrap.indent(dumps(tally.summary_json(), indent=2), "  ").lstrip()
+    summary = textwrap.indent(json.dumps(tally.summary_json(), indent=2), "  ").lstrip()
     return ("\n  ]" if tally.total else "]") + f',\n  "summary": {summary}\n}}\n'
 
 

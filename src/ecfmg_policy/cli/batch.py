@@ -145,6 +145,17 @@ def _work(index: int, part: Part) -> tuple[int, Counter]:
     return index, counts
 
 
+def _copy_bytes(path: str, out) -> None:
+    """A part's output copied as bytes (it is UTF-8 already): no decoding and encoding again."""
+    target = getattr(out, "buffer", None)
+    with open(path, "rb") as part:
+        if target is None:  # a text stream with no bytes beneath it
+            out.write(part.read().decode("utf-8"))
+            return
+        out.flush()
+        shutil.copyfileobj(part, target, 1 << 20)
+
+
 def run_parallel(run: Run, parts: list[Part], jobs: int, out, separator: Callable[[int], str], err,
                  progress: Callable[[Counter], None] | None = None) -> Counter:
     """Decide ``parts`` in ``jobs`` processes; copy each part's output to ``out`` (and its
@@ -166,8 +177,7 @@ def run_parallel(run: Run, parts: list[Part], jobs: int, out, separator: Callabl
                 if os.path.getsize(base + ".out"):
                     out.write(separator(written))
                     written += 1
-                    with open(base + ".out", encoding="utf-8") as part_out:
-                        shutil.copyfileobj(part_out, out)
+                    _copy_bytes(base + ".out", out)
                 os.remove(base + ".out")
                 os.remove(base + ".err")
                 if progress is not None:

@@ -368,22 +368,28 @@ class SparkContext:
 '''
 
 
-def test_the_readme_pyspark_recipe_runs_against_a_stand_in_for_pyspark(tmp_path):
-    code = _readme_block("<!-- tested with a stand-in for these PySpark calls")
-    assert ".mapPartitions(results_of)" in code and "check_lines(engine.value, [content], AS_OF, source=path)" in code
+def _run_with_pyspark_stand_in(tmp_path: Path, code: str) -> str:
+    """Run a README PySpark block with the stand-in on its path; what it saved, part by part."""
     (tmp_path / "stand-in" / "pyspark").mkdir(parents=True)
     (tmp_path / "stand-in" / "pyspark" / "__init__.py").write_text(_PYSPARK_STAND_IN, encoding="utf-8")
-    lines = _tricky_lines()
-    files = []
-    for i in range(3):
-        files.append(f"records-{i:03d}.jsonl")
-        (tmp_path / files[-1]).write_bytes(b"".join(lines[i:-1] + lines[:i] + lines[-1:]))  # the last, no \n
     (tmp_path / "recipe.py").write_text(code, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "stand-in"), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, "recipe.py"], capture_output=True, text=True, cwd=tmp_path, env=env,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     spark = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "results").glob("part-*")))
+    return spark
+
+
+def test_the_readme_pyspark_recipe_runs_against_a_stand_in_for_pyspark(tmp_path):
+    code = _readme_block("<!-- tested with a stand-in for these PySpark calls")
+    assert ".mapPartitions(results_of)" in code and "check_lines(engine.value, [content], AS_OF, source=path)" in code
+    lines = _tricky_lines()
+    files = []
+    for i in range(3):
+        files.append(f"records-{i:03d}.jsonl")
+        (tmp_path / files[-1]).write_bytes(b"".join(lines[i:-1] + lines[:i] + lines[-1:]))  # the last, no \n
+    spark = _run_with_pyspark_stand_in(tmp_path, code)
     expected = _check_jsonl(tmp_path, *(str(tmp_path / name) for name in files))
     assert re.sub(r'("record": ?")file:/', r"\1/", spark) == expected  # Spark names files by URI
     assert expected.count("\n") == 3 * 13
@@ -396,15 +402,8 @@ def test_the_readme_pyspark_text_file_variant_labels_lines_by_partition(tmp_path
                               'lines, AS_OF))')
     code = re.sub(r"(?m)^sc\.binaryFiles\(.*$", lambda _: variant + '.saveAsTextFile("results")', recipe)
     assert code != recipe
-    (tmp_path / "stand-in" / "pyspark").mkdir(parents=True)
-    (tmp_path / "stand-in" / "pyspark" / "__init__.py").write_text(_PYSPARK_STAND_IN, encoding="utf-8")
     files = _write_records(tmp_path, files=2, per_file=40)  # \n line ends and UTF-8: as check reads them
-    (tmp_path / "recipe.py").write_text(code, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "stand-in"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "recipe.py"], capture_output=True, text=True, cwd=tmp_path, env=env,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    spark = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "results").glob("part-*")))
+    spark = _run_with_pyspark_stand_in(tmp_path, code)
     expected = "".join(re.sub(r'("record": ?")records-\d+\.jsonl:', r"\1<partition>:", _check_jsonl(tmp_path, name))
                        for name in files)
     assert spark == expected and expected.count("\n") == 80

@@ -462,6 +462,105 @@ def _evaluate(record: dict, schools: dict[str, dict], as_of: datetime.date, v: V
         outputs["clinical_skills_met_by"] = cs_by
         outputs["clinical_skills_met_on"] = cs_on
     return {"decision": decision, "rules": rules, "outputs": outputs}
+# --- the seed's messages ---------------------------------------------------------
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it (whole numbers without ``.0``, dates as ISO, null as "none")."""
+    if value is None:
+        return "none"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _credential_status(credential: dict | None, as_of: datetime.date) -> str:
+    """What a message says of a credential: its status, "pending" while its verification is dated
+    after the as-of date, "not_submitted" when the record has none."""
+    if credential is None:
+        return "not_submitted"
+    verified_on = credential.get("verified_on")
+    if verified_on is not None and verified_on > as_of:
+        return "pending"
+    status = credential.get("status")
+    return "not_submitted" if status is None else status
+
+
+_SEED_FIXED_MESSAGES = {
+    "application.usmle_id": "Request a USMLE/ECFMG Identification Number through ECFMG's "
+                            "Interactive Web Applications (IWA)",
+    "application.submitted": "Submit the Application for ECFMG Certification",
+    "application.identity_confirmed": "Confirm your name, date of birth and gender in the ECFMG record",
+    "application.purpose_acknowledged": "Confirm that you understand the purpose of ECFMG Certification "
+                                        "and the release of legal claims",
+    "education.diploma_received": "Complete all requirements and receive the final medical diploma",
+}
+
+
+def seed_messages(record: dict, schools: dict[str, dict], as_of: datetime.date, result: dict) -> list:
+    """Each seed rule's message for ``result`` (from :func:`evaluate_seed`), in rule order: the
+    unmet message, the blocked one, or None for a rule met or not applicable, worded as the seed
+    version words them.  Written from the policy's text for the end-to-end baseline
+    (``end_to_end.py``); only the messages a record needs are made."""
+    written = []
+    for rule_id, outcome in result["rules"].items():
+        if outcome == UNMET or outcome == BLOCKED:
+            written.append(_SEED_FIXED_MESSAGES.get(rule_id) or _seed_message(rule_id, outcome, record, schools,
+                                                                               as_of, result["outputs"]))
+        else:
+            written.append(None)
+    return written
+
+
+def _seed_message(rule_id: str, outcome: str, record: dict, schools: dict[str, dict], as_of: datetime.date,
+                  outputs: dict) -> str:
+    education = record["education"]
+    if rule_id == "application.fee":
+        application = record.get("application")
+        fee = application.get("fee_paid_usd") if application and application["submitted_on"] <= as_of else None
+        return f"Pay the USD {APPLICATION_FEE_USD} application fee (paid so far: USD {_shown(0 if fee is None else fee)})"
+    if rule_id == "school.listed":
+        return (f"The medical school `{record['medical_school']['world_directory_id']}` is not listed in the World "
+                "Directory with an ECFMG note, so its students and graduates are not eligible")
+    if rule_id in ("school.graduation_year", "school.current_students"):
+        years = schools[record["medical_school"]["world_directory_id"]]["ecfmg_note"]["graduation_years"]
+        if rule_id == "school.current_students":
+            return (f"The school's ECFMG note ends with graduation year {_shown(years['to'])}, "
+                    'not "Current", so its students are not eligible')
+        return (f"Graduation year {education['graduation_date'].year} is outside the years in the school's "
+                f"ECFMG note ({_shown(years['from'])} to {_shown(years['to'])})")
+    if rule_id == "education.academic_years":
+        completed = _shown(education["academic_years_completed"])
+        if outcome == BLOCKED:
+            return f"Graduated after {completed} academic years; at least {MIN_ACADEMIC_YEARS} are required"
+        return f"Complete at least {MIN_ACADEMIC_YEARS} academic years of medical school (completed: {completed})"
+    if rule_id in ("education.diploma_verified", "education.transcript_verified"):
+        what = "the medical diploma" if rule_id == "education.diploma_verified" else "the transcript"
+        if outcome == BLOCKED:
+            return f"ECFMG rejected the primary-source verification of {what}"
+        credential = (education.get("credentials") or _EMPTY).get(what.split()[-1])
+        return (f"Primary-source verification of {what} is not complete "
+                f"(status: {_credential_status(credential, as_of)})")
+    outstanding = outputs["exams_outstanding"]
+    exhausted = [e for e in outstanding if outputs["attempts_remaining"][e] == 0]
+    if rule_id == "exams.attempt_limit":
+        return f"{', '.join(exhausted)} taken {MAX_ATTEMPTS} times without a pass that counts; no attempts remain"
+    if rule_id == "exams.passed_in_window":
+        end = outputs["window_ends_on"]
+        deadline = f"by {end.isoformat()}" if end is not None else "(your first pass starts a seven-year window)"
+        to_pass = [e for e in outstanding if e not in exhausted]
+        if not exhausted:
+            return f"Pass {', '.join(outstanding)} {deadline}"
+        if not to_pass:
+            return f"{', '.join(exhausted)} can no longer be passed (see exams.attempt_limit)"
+        return (f"Pass {', '.join(to_pass)} {deadline}; {', '.join(exhausted)} "
+                "can no longer be passed (see exams.attempt_limit)")
+    certificate = record["certificate"]
+    return (f"Certificate {_shown(certificate.get('number'))} is dated {certificate['issued_on'].isoformat()}, "
+            "but the exam requirements were not met by then")
+
+
 # --- conveniences for benchmarks and tests ------------------------------------
 
 def _date(value: Any) -> Any:

@@ -371,6 +371,34 @@ def test_float_overflow_is_an_error_not_infinity(tmp_path):
     assert all("past the largest number" in message for _, message in result.errors), result.errors
 
 
+def test_sums_of_numbers_never_null_are_still_kept_in_range(tmp_path):
+    """``+`` and ``-`` of two numbers that cannot be null are written as Python's operators (the
+    fast path): the range check must come with them, or a parameter doubled would be infinity."""
+    engine = load(tmp_path, policy_text({"up": "params.big + params.big", "down": "0 - params.big - params.big",
+                                         "fine": "params.big - params.big + 1"}, {},
+                                        params="  big: 1.7e+308\n"))
+    code = engine.evaluator(AS_OF).compiled.source_code
+    assert "in_range(P_big + P_big)" in code, code  # else this test does not reach the fast path
+    result = engine.check(RECORD, AS_OF)
+    assert result.outputs == {"up": None, "down": None, "fine": 1.0}
+    assert [place for place, _ in result.errors] == ["outputs.up", "outputs.down"]
+    assert all("past the largest number" in message for _, message in result.errors), result.errors
+
+
+def test_whole_years_added_to_a_date_clamp_29_february_and_stop_at_the_calendar(tmp_path):
+    """Years are added without calendar arithmetic (the window's fast path): 29 February still
+    becomes 28 February in a year without one, and a date past 9999 is an error, not a crash."""
+    engine = load(tmp_path, policy_text({"leap": "2012-02-29 + params.window", "kept": "2012-02-29 + 8 years",
+                                         "end": "9995-01-01 + params.window"}, {}))
+    assert "plus_duration(" in engine.evaluator(AS_OF).compiled.source_code
+    result = engine.check(RECORD, AS_OF)
+    assert result.outputs["leap"] == datetime.date(2019, 2, 28)
+    assert result.outputs["kept"] == datetime.date(2020, 2, 29)
+    assert result.outputs["end"] is None
+    assert [place for place, _ in result.errors] == ["outputs.end"]
+    assert "outside the calendar" in result.errors[0][1]
+
+
 def test_showing_free_form_text_is_bounded_before_it_is_built(tmp_path):
     """Ten placeholders of a 200,000-character note: 2 million characters, over the budget."""
     path = tmp_path / "show.yaml"

@@ -27,8 +27,8 @@ from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
-from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool, has_loop
-from ecfmg_policy.evaluator.values import display
+from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool
+from ecfmg_policy.evaluator.values import display, in_range
 
 MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = "met", "unmet", "blocked", "not_applicable", "error"
 
@@ -147,8 +147,9 @@ def _runtime_namespace() -> dict[str, Any]:
     names.update({name: getattr(rt, name) for name in ("walk", "show", "output", "spend", "start_budget", "budget_left", "resume_budget",
                                                        "Sorted", "earliest_known")})
     names["sorted"] = sorted
-    names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration)
-    names.update(display=display, MISSING=object(), EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
+    names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration,
+                 in_range=in_range)
+    names.update(display=display, EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
                  NOT_APPLICABLE=NOT_APPLICABLE, ERROR=ERROR)
     return names
 
@@ -267,33 +268,12 @@ class _Generator(ExpressionCode):
             self.non_null_locals = set()  # parameters may be null
             body = self.expr(d.body.tree, frozenset(d.params))
             emit = self.lines.append
-            if not has_loop(d.body.tree):
-                emit(f"    def f_{d.name}({args}):")
-                if self.meter_everything:  # else the checker's bound has counted every call
-                    emit("        spend(1)")
-                emit(f"        return {body}")
-                return
-            # A definition is pure, so one with a loop is computed once per record and
-            # arguments: the window logic asks about the same window many times.
-            emit(f"    def c_{d.name}({args}):")
-            emit(f"        return {body}")
-            emit(f"    m_{d.name} = {{}}")
+            # No memory of earlier answers: computed again at each call, which measured as fast
+            # as remembering them (a dictionary lookup and key costs what the body does).
             emit(f"    def f_{d.name}({args}):")
-            if self.meter_everything:
+            if self.meter_everything:  # else the checker's bound has counted every call
                 emit("        spend(1)")
-            kinds = self.checked.parameter_types.get(d.name, ())
-            if len(kinds) == len(d.params) and all(k in (t.STRING, t.DATE) for k in kinds):
-                key = args if len(d.params) == 1 else f"({args})"
-            else:  # Python takes 1 and true for one key; the language does not
-                key = "(" + "".join(f"l_{p}, l_{p}.__class__, " for p in d.params) + ")"
-            emit(f"        key = {key}")
-            emit("        try:")
-            emit(f"            value = m_{d.name}.get(key, MISSING)")
-            emit("        except TypeError:  # an argument that cannot be a key (a list): no memory")
-            emit(f"            return c_{d.name}({args})")
-            emit("        if value is MISSING:")
-            emit(f"            value = m_{d.name}[key] = c_{d.name}({args})")
-            emit("        return value")
+            emit(f"        return {body}")
             return
         self._guarded(f"d_{d.name}", d.body,
                       [f"failed[{d.name!r}] = exc", f"d_{d.name} = None"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import operator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple, Sequence
 
 from ecfmg_policy.errors import Diagnostic
@@ -120,6 +121,11 @@ class Evaluator:
         self.data = data
         self.decide = make_decider(compiled)
 
+    @cached_property
+    def _run(self):
+        """The generated function, looked up once (it is made when first asked for)."""
+        return self.compiled.run
+
     def evaluate(self, label: str, record: Any, as_of: datetime.date, messages: bool = True) -> RecordResult:
         problems = schema_problems("applicant", record)
         if problems:
@@ -139,7 +145,7 @@ class Evaluator:
         (the benchmark's, or a caller counting decisions) skips the code that writes them.
         """
         in_scope, scope_error, outcomes, write_messages, decision, outputs, output_errors = \
-            self.compiled.run(record, self.data, as_of, self.decide)
+            self._run(record, self.data, as_of, self.decide)
         errors = ()
         if output_errors or scope_error is not None:
             errors = tuple([("scope", scope_error)] if scope_error is not None else []) + tuple(

@@ -38,7 +38,7 @@ def always_bool(node: n.Node, definitions: dict | None = None) -> bool:
 
 
 def has_loop(node: n.Node) -> bool:
-    """Whether evaluating ``node`` walks a list (worth remembering the result)."""
+    """Whether evaluating ``node`` walks a list (such a definition is called, not inlined)."""
     if isinstance(node, (n.ListComprehension, n.ObjectComprehension)):
         return True
     return any(has_loop(child) for child in n.children(node))
@@ -145,6 +145,8 @@ class ExpressionCode(NullFacts):
                 return f"neg({e(operand, local)})"
             case n.Binary(op="+", left=left, right=right) if self._date_plus_duration(left, right):
                 return f"plus_duration({e(left, local)}, {e(right, local)})"
+            case n.Binary(op="+" | "-" as op, left=left, right=right) if self._plain_numbers(left, right, local):
+                return f"in_range({e(left, local)} {op} {e(right, local)})"
             case n.Binary(op=op, left=left, right=right):
                 return f"{_ARITHMETIC[op]}({e(left, local)}, {e(right, local)})"
             case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)) if not isinstance(
@@ -207,6 +209,11 @@ class ExpressionCode(NullFacts):
 
     def _date_plus_duration(self, left: n.Node, right: n.Node) -> bool:
         return self.types.get(id(left)) == t.DATE and self.types.get(id(right)) == t.DURATION
+
+    def _plain_numbers(self, left: n.Node, right: n.Node, local) -> bool:
+        """Both sides numbers, never null: Python's ``+`` and ``-`` are the language's, with the
+        range check that ``add`` and ``sub`` would make (and without their tests of kind)."""
+        return all(t.base(self.types.get(id(x), t.ANY)) == "number" and self.non_null(x, local) for x in (left, right))
 
     def _boolean(self, node: n.Node, local) -> str:
         return self._as_condition(node, self.expr(node, local))
@@ -353,7 +360,10 @@ class ExpressionCode(NullFacts):
             return None  # bounded, so that inlining cannot grow the code exponentially
         saved_subst, saved_nn, saved_nodes = self.substitutions, set(self.non_null_locals), self.substituted_nodes
         self.substitutions = dict(zip(d.params, args))
-        self.substituted_nodes = dict(zip(d.params, node.args))
+        # an argument that is itself a parameter being substituted stands for what it was given
+        # (`credential(name)` inlined inside `credential_status("diploma")` reads "diploma")
+        self.substituted_nodes = {p: saved_nodes.get(a.name, a) if isinstance(a, n.Name) and a.name in local else a
+                                  for p, a in zip(d.params, node.args)}
         self.non_null_locals = {p for p, a in zip(d.params, node.args) if self.non_null(a, local)}
         self.inline_depth += 1
         try:

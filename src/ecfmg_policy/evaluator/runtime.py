@@ -284,9 +284,15 @@ def add(a, b):
 
 
 def plus_duration(day, span):
-    """``date + duration`` where both are known to be so (null stays null)."""
+    """``date + duration`` where both are known to be so (null stays null).  Whole years, the
+    seven-year window, are added here without further calls: this runs for every window."""
     if day is None or span is None:
         return None
+    if not span.months and not span.days:
+        try:
+            return day.replace(year=day.year + span.years)
+        except ValueError:  # 29 February in a year without one, or past the calendar
+            pass
     return add_duration(day, span)
 
 

@@ -205,6 +205,26 @@ def test_a_loop_over_free_form_notes_stops_at_the_budget_and_the_rest_is_decided
     assert second["decision"] == "eligible"
 
 
+def test_join_is_charged_where_the_bound_cannot_vouch_for_it_and_only_there(tmp_path):
+    """``join`` of the policy's own list is written without charging each part (the checker has
+    counted it); ``join`` of a list as long as the free-form notes is still charged, so a million
+    notes stop at the budget."""
+    policy = tmp_path / "notes.yaml"
+    policy.write_text(NOTES_POLICY.replace("rules:", "params:\n  exams: [USMLE_STEP1, USMLE_STEP2_CK]\nrules:")
+                      + "outputs:\n  notes: join([1 for x in applicant.notes.items])\n  exams: join(params.exams, \" and \")\n")
+    engine = Engine.load(policy)
+    code = engine.evaluator(datetime.date(2020, 6, 1)).compiled.source_code
+    assert "fn_join(" in code and "join_known(P_exams, ' and ')" in code, code
+    record = copy.deepcopy(ELIGIBLE)
+    record["notes"] = {"items": ["a", None, 3, 2.0, True]}
+    result = engine.check(record, datetime.date(2020, 6, 1))
+    assert result.outputs == {"notes": "1, 1, 1, 1, 1", "exams": "USMLE_STEP1 and USMLE_STEP2_CK"}
+    record["notes"] = {"items": ["note"] * 1_200_000}
+    result = engine.check(record, datetime.date(2020, 6, 1))
+    assert result.outputs["notes"] is None and result.outputs["exams"] == "USMLE_STEP1 and USMLE_STEP2_CK"
+    assert "stopped after 1,000,000 evaluation steps" in dict(result.errors)["outputs.notes"]
+
+
 def test_the_reference_interpreter_keeps_the_same_budget(tmp_path):
     policy = tmp_path / "notes.yaml"
     policy.write_text(NOTES_POLICY)

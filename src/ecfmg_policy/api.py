@@ -42,6 +42,7 @@ class Engine:
         self.policies = policies
         self.data = data
         self._evaluators: dict[str, Evaluator] = {}
+        self._last: tuple[datetime.date, str | None, Evaluator] | None = None
 
     def __getstate__(self) -> dict:
         """What ``pickle`` ships to another process (multiprocessing, Dask, Spark): the policies
@@ -58,11 +59,16 @@ class Engine:
         return cls(policies, load_data(policies, data_paths or {}))
 
     def evaluator(self, as_of: datetime.date, version: str | None = None) -> Evaluator:
+        last = self._last
+        if last is not None and last[0] == as_of and last[1] == version:
+            return last[2]  # a run asks this once a record, nearly always with the same date
         compiled = self.policies.select(as_of, version)
         key = compiled.policy.version
         if key not in self._evaluators:
             self._evaluators[key] = Evaluator(compiled, self.data)
-        return self._evaluators[key]
+        evaluator = self._evaluators[key]
+        self._last = (as_of, version, evaluator)
+        return evaluator
 
     def check(self, record: Any, as_of: datetime.date | str, version: str | None = None,
               label: str = "<record>") -> RecordResult:

@@ -145,7 +145,7 @@ def _runtime_namespace() -> dict[str, Any]:
                                                   "object_key", "coalesce")}
     names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
     names.update({name: getattr(rt, name) for name in ("walk", "show", "output", "spend", "start_budget", "budget_left", "resume_budget",
-                                                       "Sorted", "earliest_known")})
+                                                       "Sorted", "earliest_known", "join_known")})
     names["sorted"] = sorted
     names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration,
                  in_range=in_range)
@@ -195,16 +195,15 @@ class _Generator(ExpressionCode):
         self._scope()
         emit("    failures = {}")
         emit("    if not in_scope:")
-        emit(f"        outcomes = [NOT_APPLICABLE] * {len(self.policy.rules)}")
+        emit(f"        outcomes = (NOT_APPLICABLE,) * {len(self.policy.rules)}")
         emit("    else:")
-        emit("        outcomes = []")
         saved, self.lines = self.lines, []
         for number, rule in enumerate(self.policy.rules):
             self._rule(number, rule)
         rules_code, self.lines = self.lines, saved
         self.lines.extend("    " + line for line in rules_code)
-        if not self.policy.rules:
-            emit("        pass")
+        # one local a rule, gathered once: a tuple, as the result keeps it
+        emit("        outcomes = (" + "".join(f"o_{number}, " for number in range(len(self.policy.rules))) + ")")
         self._messages()
         emit("    decision = decide(in_scope, outcomes)")
         emit("    outputs = {}")
@@ -337,24 +336,24 @@ class _Generator(ExpressionCode):
     def _rule(self, number: int, rule) -> None:
         """Outcome and message of one rule; a failed definition fails it only when the rule reaches it."""
         emit = self.lines.append
+        outcome = f"o_{number}"
         emit(f"    # rule {rule.id}")
         emit("    try:")
         if rule.when is not None:
             emit(f"        if not {self._checked_condition(rule.when)}:")
-            emit("            outcome = NOT_APPLICABLE")
+            emit(f"            {outcome} = NOT_APPLICABLE")
             emit(f"        elif {self._checked_condition(rule.require)}:")
         else:
             emit(f"        if {self._checked_condition(rule.require)}:")
-        emit("            outcome = MET")
+        emit(f"            {outcome} = MET")
         if rule.blocked_when is not None:
             emit(f"        elif {self._checked_condition(rule.blocked_when)}:")
-            emit("            outcome = BLOCKED")
+            emit(f"            {outcome} = BLOCKED")
         emit("        else:")
-        emit("            outcome = UNMET")
+        emit(f"            {outcome} = UNMET")
         emit("    except Exception as exc:")
-        emit("        outcome = ERROR")
+        emit(f"        {outcome} = ERROR")
         emit(f"        failures[{number}] = explain(exc)")
-        emit("    outcomes.append(outcome)")
 
     def _checked_condition(self, expression: n.Expression) -> str:
         """A condition that first raises if a definition it needs failed for this record."""

@@ -94,6 +94,11 @@ def _static_json(compiled: CompiledPolicy) -> tuple[dict, tuple[tuple[str, str, 
     return kept
 
 
+# A result made straight from its eight fields (``RecordResult(...)`` runs a Python ``__new__``
+# that fills in defaults; this runs once a record, on the hot path).
+_new_result = tuple.__new__
+
+
 def make_decider(compiled: CompiledPolicy):
     """The decision from rule outcomes; advisories never count."""
     requirements = [i for i, rule in enumerate(compiled.policy.rules) if rule.severity == "requirement"]
@@ -151,4 +156,4 @@ class Evaluator:
             errors = tuple([("scope", scope_error)] if scope_error is not None else []) + tuple(
                 (f"outputs.{name}", message) for name, message in output_errors.items())
         written = tuple(write_messages()) if messages else None
-        return RecordResult(label, as_of, self.compiled, decision, tuple(outcomes), written, outputs, errors)
+        return _new_result(RecordResult, (label, as_of, self.compiled, decision, outcomes, written, outputs, errors))

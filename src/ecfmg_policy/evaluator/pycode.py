@@ -274,6 +274,11 @@ class ExpressionCode(NullFacts):
                 and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)
                 and not self.charged(node)):
             return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
+        if (node.function == "join" and node.generator is None and not self.charged(node)
+                and isinstance(self.types.get(id(node.args[0])), t.ListOf)
+                and (len(node.args) == 1 or isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str))):
+            separator = node.args[1].value if len(node.args) == 2 else ", "
+            return f"join_known({args[0]}, {separator!r})"
         if node.function == "sort" and node.generator is not None and self._orderable_list(node.generator) \
                 and self._element_non_null(node.generator, local):
             return f"Sorted(sorted({args[0]}))"  # items of one kind, none null: nothing to check

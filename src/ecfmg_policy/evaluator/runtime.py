@@ -434,6 +434,14 @@ def fn_join(xs, separator=", "):
     return separator.join(parts)
 
 
+def join_known(xs, separator):
+    """``join`` of a list the checker has bounded (its cost counted before the record ran):
+    the same text as :func:`fn_join`, without charging each part as it is shown."""
+    if xs is None:
+        return ""
+    return separator.join([v if type(v) is str else display(v) for v in xs if v is not None])
+
+
 class Sorted(list):
     """A list ``sort`` returned: ``earliest_from`` finds a place in it by halving (it is still a list)."""
 

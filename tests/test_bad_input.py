@@ -232,6 +232,22 @@ def test_duplicate_key_in_a_json_record(tmp_path):
         f"the duplicate's place (line {line}:{column} or /gender) is not named:\n{result.stderr}"
 
 
+def test_numbers_at_the_edge_of_the_largest_are_read_or_refused_exactly(tmp_path):
+    """Integers of up to 308 digits are read on the reader's short path; from 309 digits each is
+    weighed: 10^308 is a number a record may hold, 2 x 10^308 is past the largest (1.8e308)."""
+    record = json.loads((EXAMPLES / "eligible.json").read_text())
+    lines = []
+    for number in ("9" * 308, "-" + "9" * 308, "1" + "0" * 308, "2" + "0" * 308, "-2" + "0" * 308):
+        lines.append(json.dumps(record)[:-1] + f', "notes": {{"n": {number}}}}}')
+    path = tmp_path / "edge.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = run_cli("check", path, "--as-of", "2020-06-01", "--format", "jsonl")
+    decisions = [json.loads(line)["decision"] for line in result.stdout.splitlines()]
+    assert decisions == ["eligible", "eligible", "eligible", "invalid", "invalid"], result.stderr
+    assert result.stderr.count("is too large a number") == 2, result.stderr
+    assert f"{path}:4#/notes/n" in result.stderr and f"{path}:5#/notes/n" in result.stderr, result.stderr
+
+
 def test_deeply_nested_json_record_is_refused_cleanly(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text('{"notes": {"x": ' + "[" * 100_000 + "]" * 100_000 + "}}")

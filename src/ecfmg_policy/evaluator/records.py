@@ -176,12 +176,15 @@ class _DuplicateKey(ValueError):
 
 
 def _no_duplicates(pairs):
-    seen = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _DuplicateKey(key)
-        seen[key] = value
-    return seen
+    """An object, unless a key repeats (JSON readers would silently keep one of them)."""
+    value = dict(pairs)  # in C: only a repeated key makes it shorter than its pairs
+    if len(value) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return value
 
 
 def _duplicate_key_place(text: str) -> tuple[list, int] | None:
@@ -221,12 +224,17 @@ def _duplicate_key_place(text: str) -> tuple[list, int] | None:
 
 
 class _Unusable:
-    """Stands in for a number arithmetic cannot trust, so that its pointer can be found after parsing."""
+    """Stands in for a number arithmetic cannot trust, so that its pointer can be found after parsing.
+
+    ``made`` counts them: a parse that made none needs no search for them (another thread's
+    parse can only make the search happen for nothing, never skip it)."""
 
     __slots__ = ("text",)
+    made = 0
 
     def __init__(self, text: str):
         self.text = text
+        _Unusable.made += 1
 
 
 def _parse_float(text: str):
@@ -235,10 +243,19 @@ def _parse_float(text: str):
 
 
 def _parse_int(text: str):
+    if len(text) < _SAFE_DIGITS:  # the common case: too short to be past the largest number
+        return int(text)
     if len(text) > LONGEST_NUMBER:  # before int(): past 4,300 digits Python refuses
         return _Unusable(text)
     value = int(text)
     return value if abs(value) <= LARGEST_NUMBER else _Unusable(text)
+
+
+_SAFE_DIGITS = len(str(int(LARGEST_NUMBER)))  # 309: a number of fewer digits (and a sign) is in range
+
+# One reader for every record: ``json.loads`` with hooks would build a decoder a call.
+_READER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_float=_parse_float, parse_int=_parse_int,
+                           parse_constant=_Unusable)
 
 
 def _unusable_numbers(value: Any, path: list) -> Iterator[tuple[list, str]]:
@@ -288,18 +305,11 @@ def _json_words(message: str, text: str) -> str:
 
 
 def parse_record_text(text: str, label: str, file: str, line_offset: int) -> RecordInput:
-    unusable: list[_Unusable] = []
     if text.startswith("\ufeff"):  # a byte-order mark, as some editors save UTF-8: JSON may ignore it
         text = text[1:]
-
-    def noted(parsed):
-        if isinstance(parsed, _Unusable):
-            unusable.append(parsed)
-        return parsed
-
+    made = _Unusable.made
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_float=lambda t: noted(_parse_float(t)),
-                           parse_int=lambda t: noted(_parse_int(t)), parse_constant=lambda t: noted(_Unusable(t)))
+        value = _READER.decode(text)
     except _DuplicateKey as exc:
         path, index = _duplicate_key_place(text) or ([exc.args[0]], 0)
         pos = position_at(file, text, index)
@@ -316,8 +326,8 @@ def parse_record_text(text: str, label: str, file: str, line_offset: int) -> Rec
         return RecordInput(label, problem=Diagnostic(f"malformed JSON: {_json_words(exc.msg, text)}", position=where,
                                                      hint="check for a missing comma, quote or bracket",
                                                      code="json-syntax"))
-    if unusable:
-        return RecordInput(label, problem=_number_problem(value, label))
+    if _Unusable.made != made and (problem := _number_problem(value, label)) is not None:
+        return RecordInput(label, problem=problem)
     if not isinstance(value, dict):
         return RecordInput(label, problem=Diagnostic("a record must be a JSON object", source=label, pointer="",
                                                      code="json-structure"))

@@ -222,6 +222,21 @@ def test_type_and_call_errors(tmp_path, expression, fragment):
     assert any(fragment in m for m in messages), messages
 
 
+def test_an_object_indexed_by_a_computed_name_has_the_type_its_fields_share(tmp_path):
+    """`credentials[name]` is a credential whichever name it is given: a mistake with what it
+    holds is found when the policy is checked, at its place, not on every record."""
+    definitions = {"cred(name)": "applicant.education.credentials[name]"}
+    [message] = problems(tmp_path, policy_text({"v": 'cred("diploma").verified_on + 1'}, definitions))
+    assert "cannot add date and number" in message and ":17:7:" in message, message
+    [message] = problems(tmp_path, policy_text({"v": 'cred("diploma").verifed_on'}, definitions))
+    assert "no field `verifed_on`" in message and "did you mean `verified_on`?" in message, message
+    engine = load(tmp_path, policy_text({"on": 'cred("diploma").verified_on', "none": 'cred("thesis")'},
+                                        definitions))
+    record = {**RECORD, "education": {**RECORD["education"], "credentials": {
+        "diploma": {"status": "verified", "verified_on": "2011-02-03"}}}}
+    assert engine.check(record, AS_OF).outputs == {"on": datetime.date(2011, 2, 3), "none": None}
+
+
 def test_require_must_be_a_condition(tmp_path):
     [message] = problems(tmp_path, policy_text({}, require="params.fee"))
     assert "`require` must be true or false, but this is a number" in message

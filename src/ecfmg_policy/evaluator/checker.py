@@ -283,7 +283,10 @@ class _Checker:
         if isinstance(target, t.MapOf):
             return target.value
         if isinstance(target, t.Obj):
-            return t.ANY
+            # by a name the policy computes (`credentials[name]`): what every field holds, when
+            # they all hold one kind (null where the name is none of them); else anything
+            kinds = {kind for _, kind in target.fields}
+            return kinds.pop() if len(kinds) == 1 else t.ANY
         if target in (t.ANY, t.NULL):
             return t.ANY
         return self.error(ex, node, f"cannot index {an(t.base(target))}")

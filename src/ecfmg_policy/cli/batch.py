@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime
 import errno
-import multiprocessing
 import os
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +180,9 @@ def run_parallel(run: Run, parts: list[Part], jobs: int, out, separator: Callabl
     problems to ``err``) in input order, as soon as every part before it is done.
     ``separator(n)`` is written before the n-th non-empty part (``,`` between JSON results)."""
     total: Counter = Counter()
+    import multiprocessing  # here, not at the top: a run in one process never needs it (12 ms to import)
+    import tempfile
+
     folder = tempfile.mkdtemp(prefix="ecfmg-policy-")
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     written = 0

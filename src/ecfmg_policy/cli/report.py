@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import click
-import orjson
 
 from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_OPEN
 from ecfmg_policy.errors import terminal_safe as safe
@@ -115,6 +114,16 @@ class ResultFormat:
         return text
 
 
+def _orjson_dumps(value) -> bytes:
+    """``orjson.dumps``, imported when first needed: the import costs about 13 ms (it brings
+    ``uuid`` and ``platform``), which a run writing no JSON Lines should not pay at start."""
+    global _orjson_dumps
+    import orjson
+
+    _orjson_dumps = orjson.dumps
+    return orjson.dumps(value)
+
+
 def jsonl_line(result: RecordResult) -> str:
     """One result as a JSON Lines record, compact, without the newline.
 
@@ -125,7 +134,7 @@ def jsonl_line(result: RecordResult) -> str:
     """
     value = result.to_json()
     try:
-        data = orjson.dumps(value)
+        data = _orjson_dumps(value)
     except TypeError:  # orjson.JSONEncodeError: lone surrogates, huge integers
         data = b"\x80"
     if data.isascii():

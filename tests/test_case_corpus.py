@@ -24,10 +24,8 @@ from __future__ import annotations
 import datetime
 import importlib.util
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 

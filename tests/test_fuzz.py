@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime
 import os
-from pathlib import Path
 
 from cli_helpers import ROOT
 from hypothesis import HealthCheck, given, settings

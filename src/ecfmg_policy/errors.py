@@ -10,7 +10,7 @@ user for bad input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Longest piece of a user's text (a value, a key, a source line) a message shows.
 SHOWN_CHARACTERS = 200
@@ -89,7 +89,6 @@ class Diagnostic:
     hint: str | None = None
     severity: str = "error"
     code: str = "error"
-    expected: tuple[str, ...] = field(default=())
 
     @property
     def file(self) -> str | None:

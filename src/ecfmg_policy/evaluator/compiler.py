@@ -288,7 +288,7 @@ class _Generator(ExpressionCode):
         emit = self.lines.append
         emit("    try:")
         if deps:
-            emit(f"        if failed:")
+            emit("        if failed:")
             emit(f"            need(failed, {sorted(deps)!r})")
         for line in body:
             emit("        " + line)

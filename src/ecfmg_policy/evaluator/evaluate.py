@@ -23,6 +23,8 @@ DECISIONS = ("eligible", "pending", "ineligible", "not_applicable", "invalid")
 
 @dataclass(frozen=True, slots=True)
 class RuleResult:
+    """One rule's outcome and message, with what the policy says of the rule."""
+
     id: str
     title: str
     outcome: str

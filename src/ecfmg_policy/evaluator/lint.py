@@ -20,6 +20,8 @@ from ecfmg_policy.evaluator.policyset import analyse_policy_set, policy_files
 
 @dataclass(frozen=True, slots=True)
 class LintReport:
+    """Every diagnostic ``lint`` found in a policy set, errors and warnings."""
+
     diagnostics: tuple[Diagnostic, ...]
     files: tuple[str, ...]
 

@@ -28,6 +28,8 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class Definition:
+    """A named value or function of a policy, computed from the record."""
+
     name: str
     params: tuple[str, ...]
     body: Expression
@@ -36,6 +38,8 @@ class Definition:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One requirement: when it applies, what meets it, what makes it final, what to tell."""
+
     id: str
     title: str
     require: Expression
@@ -50,6 +54,8 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Output:
+    """A value every result carries, such as the window's end."""
+
     name: str
     value: Expression
     position: Position
@@ -57,6 +63,8 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class Param:
+    """A parameter: a value the policy names once and its rules read."""
+
     name: str
     value: Any
     position: Position
@@ -64,6 +72,8 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """One version of a policy, as its file states it, inherited parts resolved."""
+
     name: str
     version: str
     effective_from: datetime.date

@@ -16,39 +16,53 @@ from ecfmg_policy.errors import Position
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """Every expression node: where its text starts and ends in the expression."""
+
     start: int
     end: int
 
 
 @dataclass(frozen=True, slots=True)
 class Literal(Node):
+    """A number, string, boolean, null, date or duration written in place."""
+
     value: Any  # number, str, bool, None, datetime.date or Duration
 
 
 @dataclass(frozen=True, slots=True)
 class ListExpr(Node):
+    """``[a, b, c]``."""
+
     items: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectExpr(Node):
+    """``{key: value, ...}``."""
+
     keys: tuple[Node, ...]
     values: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Name(Node):
+    """A definition, a loop variable, a parameter of a definition, or a root (``applicant``)."""
+
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class Attribute(Node):
+    """``target.name``."""
+
     target: Node
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class Index(Node):
+    """``target[key]``."""
+
     target: Node
     key: Node
 
@@ -64,12 +78,16 @@ class Comprehension(Node):
 
 @dataclass(frozen=True, slots=True)
 class ListComprehension(Node):
+    """``[element for var in iterable if condition]``."""
+
     element: Node
     loop: Comprehension
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectComprehension(Node):
+    """``{key: value for var in iterable if condition}``."""
+
     key: Node
     value: Node
     loop: Comprehension
@@ -77,6 +95,8 @@ class ObjectComprehension(Node):
 
 @dataclass(frozen=True, slots=True)
 class Call(Node):
+    """A built-in or a definition with parameters, called."""
+
     function: str
     args: tuple[Node, ...]
     generator: ListComprehension | None = None  # ``min(a.date for a in xs)``
@@ -84,12 +104,16 @@ class Call(Node):
 
 @dataclass(frozen=True, slots=True)
 class Unary(Node):
+    """``-x`` or ``not x``."""
+
     op: str  # "-" or "not"
     operand: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Binary(Node):
+    """Arithmetic: ``left op right``."""
+
     op: str  # + - * /
     left: Node
     right: Node
@@ -97,6 +121,8 @@ class Binary(Node):
 
 @dataclass(frozen=True, slots=True)
 class Compare(Node):
+    """A comparison or a membership test: ``left op right``."""
+
     op: str  # == != < <= > >= in "not in"
     left: Node
     right: Node
@@ -104,6 +130,8 @@ class Compare(Node):
 
 @dataclass(frozen=True, slots=True)
 class BoolOp(Node):
+    """``left and right``, ``left or right``."""
+
     op: str  # "and" / "or"
     left: Node
     right: Node
@@ -111,6 +139,8 @@ class BoolOp(Node):
 
 @dataclass(frozen=True, slots=True)
 class IfExpr(Node):
+    """``if condition then a else b``."""
+
     condition: Node
     then: Node
     otherwise: Node
@@ -123,9 +153,6 @@ class Expression:
     text: str
     tree: Node
     locate: Callable[[int], Position]
-
-    def position(self, node: Node) -> Position:
-        return self.locate(node.start)
 
 
 def children(node: Node) -> tuple[Node, ...]:

@@ -65,10 +65,6 @@ def _describe_expected(expected) -> tuple[str, ...]:
 class _ToNodes(Transformer):
     """Lark tree -> plain nodes, keeping character offsets."""
 
-    def __init__(self, text: str):
-        super().__init__()
-        self.text = text
-
     @staticmethod
     def _span(meta) -> tuple[int, int]:
         return (meta.start_pos, meta.end_pos) if not meta.empty else (0, 0)
@@ -257,7 +253,7 @@ def parse_expression(text: str, locate: Callable[[int], Position]) -> n.Expressi
     try:
         tree = _lark().parse(text)
         _refuse_deep_nesting(tree, locate)
-        node = _ToNodes(text).transform(tree)
+        node = _ToNodes().transform(tree)
     except UnexpectedInput as exc:
         raise ExpressionSyntaxError(_syntax_diagnostic(exc, text, locate)) from None
     except VisitError as exc:
@@ -311,8 +307,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, locate) -> Diagnostic:
     offset = max(0, min(offset, len(text)))
     listed = ", ".join(expected[:8]) + (", …" if len(expected) > 8 else "")
     message = f"syntax error: {found}" + (f"; expected {listed}" if expected else "")
-    return Diagnostic(message, position=locate(offset), code="syntax", expected=expected,
-                      hint=_hint_for(text, offset))
+    return Diagnostic(message, position=locate(offset), code="syntax", hint=_hint_for(text, offset))
 
 
 def _hint_for(text: str, offset: int) -> str | None:

@@ -56,6 +56,8 @@ def bundled_world_directory() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class PolicySet:
+    """Every version of a policy in timeline order, compiled, and how to choose one for a date."""
+
     versions: tuple[CompiledPolicy, ...]  # sorted by effective_from
 
     def select(self, as_of: datetime.date, version: str | None = None) -> CompiledPolicy:

@@ -43,6 +43,8 @@ class RecordInput:
 
 @dataclass(frozen=True, slots=True)
 class SchemaProblem:
+    """One way a value fails its schema: where (a JSON pointer) and what, in words."""
+
     pointer: str
     message: str
 

@@ -37,6 +37,8 @@ FAILING = ("unmet", "blocked")
 
 @dataclass(frozen=True, slots=True)
 class TestCase:
+    """One case of a policy's test file: a record, an as-of date and what it must give."""
+
     file: Path
     name: str
     as_of: datetime.date
@@ -53,6 +55,8 @@ class TestCase:
 
 @dataclass(frozen=True, slots=True)
 class Mismatch:
+    """One way a case's result differs from what the case expects."""
+
     what: str  # "decision", "rule ID", "output NAME"
     expected: Any
     actual: Any
@@ -61,6 +65,8 @@ class Mismatch:
 
 @dataclass(frozen=True, slots=True)
 class CaseResult:
+    """What running one case gave: its mismatches, or the problem that stopped it."""
+
     case: TestCase
     result: RecordResult | None
     mismatches: tuple[Mismatch, ...]

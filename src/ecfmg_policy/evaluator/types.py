@@ -18,6 +18,8 @@ from ecfmg_policy.evaluator.values import Duration
 
 @dataclass(frozen=True, slots=True)
 class Prim:
+    """A type without parts: number, string, boolean, date, duration, null, any (with an enum's values)."""
+
     name: str  # number, string, boolean, date, duration, null, any
     enum: tuple | None = None
 
@@ -27,6 +29,8 @@ class Prim:
 
 @dataclass(frozen=True, slots=True)
 class ListOf:
+    """A list whose items are all of one type."""
+
     item: "Type"
 
     def __str__(self) -> str:
@@ -66,6 +70,8 @@ class MapOf:
 
 @dataclass(frozen=True, slots=True)
 class Function:
+    """A definition with parameters, as a name refers to it."""
+
     name: str
     params: tuple[str, ...]
 
@@ -82,10 +88,6 @@ BOOLEAN = Prim("boolean")
 DATE = Prim("date")
 DURATION = Prim("duration")
 NULL = Prim("null")
-
-
-def is_any(t: Type) -> bool:
-    return t == ANY
 
 
 def base(t: Type) -> str:

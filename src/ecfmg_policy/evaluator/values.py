@@ -19,6 +19,8 @@ UNITS = {"year": "years", "years": "years", "month": "months", "months": "months
 
 @dataclass(frozen=True, slots=True)
 class Duration:
+    """A calendar duration: years, months and days, added in that order."""
+
     years: int = 0
     months: int = 0
     days: int = 0

@@ -13,17 +13,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, replace
 
-from ecfmg_policy.errors import Diagnostic, PolicyError, did_you_mean
+from ecfmg_policy.errors import Diagnostic, did_you_mean
 from ecfmg_policy.evaluator import model as m
 from ecfmg_policy.evaluator import nodes as n
-
-
-def resolve_versions(files: list[m.PolicyFile]) -> list[m.Policy]:
-    """Every file as a complete policy, in timeline order; refuse a broken timeline."""
-    policies, problems = resolve_versions_leniently(files, complete=True)
-    if problems:
-        raise PolicyError(problems)
-    return policies
 
 
 def resolve_versions_leniently(files: list[m.PolicyFile], complete: bool) -> tuple[list[m.Policy], list[Diagnostic]]:
@@ -147,6 +139,8 @@ def _merge_named(inherited: tuple, own: tuple, removed: set[str], key) -> tuple:
 
 @dataclass(frozen=True, slots=True)
 class ParamChange:
+    """A parameter whose value differs between two versions."""
+
     name: str
     old: object
     new: object
@@ -154,6 +148,8 @@ class ParamChange:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
+    """What changed from one version to the next, as ``versions`` reports it."""
+
     params: tuple[ParamChange, ...]
     rules_added: tuple[str, ...]
     rules_removed: tuple[str, ...]

@@ -85,6 +85,8 @@ def position_at(source: str, buffer: str, index: int) -> Position:
 
 @dataclass(frozen=True, slots=True)
 class YScalar:
+    """A YAML scalar with its value, its text and where it stands."""
+
     value: Any
     position: Position
     text: ScalarText | None = None
@@ -98,6 +100,8 @@ class YScalar:
 
 @dataclass(frozen=True, slots=True)
 class YMap:
+    """A YAML mapping with its keys' and values' places."""
+
     entries: dict[str, "YNode"]
     key_positions: dict[str, Position]
     position: Position
@@ -108,6 +112,8 @@ class YMap:
 
 @dataclass(frozen=True, slots=True)
 class YSeq:
+    """A YAML sequence with its items' places."""
+
     items: list["YNode"]
     position: Position = field()
 

@@ -389,3 +389,21 @@ def test_paths_stay_relative_to_the_repository_reached_through_a_link_or_from_ou
     sarif = json.loads(run_cli("lint", "--format", "sarif", policy, cwd=tmp_path.parent).stdout)
     location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": "policies/ecfmg-certification/2004-06-14.yaml", "uriBaseId": "SRCROOT"}
+
+
+def test_outcomes_decisions_and_severities_are_named_only_in_the_model():
+    """The words a result is made of are spelt once, in ``model.py``'s enums: a module that
+    writes ``"blocked"`` itself would drift from them unseen (display labels aside)."""
+    from ecfmg_policy.evaluator.model import Decision, Outcome, Severity
+
+    words = {str(v) for enum in (Outcome, Decision, Severity) for v in enum} - {"error"}  # "error" is also a severity
+    labels = {("report.py", "unmet"), ("report.py", "blocked"), ("report.py", "met"),  # how text output marks them
+              ("test.py", "met")}  # a column heading of the coverage table
+    found = []
+    for path in sorted((ROOT / "src" / "ecfmg_policy").rglob("*.py")):
+        if path.name == "model.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and node.value in words and (path.name, node.value) not in labels:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
+    assert not found, "spelt outside the model:\n" + "\n".join(found)

@@ -21,17 +21,18 @@ import click
 from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_OPEN
 from ecfmg_policy.errors import terminal_safe as safe
 from ecfmg_policy.evaluator.evaluate import DECISIONS, RecordResult
+from ecfmg_policy.evaluator.model import Decision, Outcome, Severity
 from ecfmg_policy.evaluator.values import display
 
 _WORDS = {
-    "eligible": ("ELIGIBLE", "green", "every requirement is met"),
-    "pending": ("PENDING", "yellow", "{open} requirement(s) still to meet"),
-    "ineligible": ("INELIGIBLE", "red", "{blocked} requirement(s) can no longer be met"),
-    "not_applicable": ("NOT APPLICABLE", "cyan", "outside the policy's scope: {scope}"),
-    "invalid": ("INVALID", "magenta", "the record could not be evaluated; fix the problems below"),
+    Decision.ELIGIBLE: ("ELIGIBLE", "green", "every requirement is met"),
+    Decision.PENDING: ("PENDING", "yellow", "{open} requirement(s) still to meet"),
+    Decision.INELIGIBLE: ("INELIGIBLE", "red", "{blocked} requirement(s) can no longer be met"),
+    Decision.NOT_APPLICABLE: ("NOT APPLICABLE", "cyan", "outside the policy's scope: {scope}"),
+    Decision.INVALID: ("INVALID", "magenta", "the record could not be evaluated; fix the problems below"),
 }
-_MARKS = {"unmet": ("unmet", "yellow"), "blocked": ("blocked", "red"), "error": ("error", "magenta")}
-_VERBOSE_MARKS = {"met": ("met", "green"), "not_applicable": ("n/a", None)}
+_MARKS = {Outcome.UNMET: ("unmet", "yellow"), Outcome.BLOCKED: ("blocked", "red"), Outcome.ERROR: ("error", "magenta")}
+_VERBOSE_MARKS = {Outcome.MET: ("met", "green"), Outcome.NOT_APPLICABLE: ("n/a", None)}
 
 
 class Tally:
@@ -50,9 +51,9 @@ class Tally:
         return sum(self.counts.values())
 
     def exit_code(self) -> int:
-        if self.counts["invalid"]:
+        if self.counts[Decision.INVALID]:
             return EXIT_INVALID
-        if self.counts["pending"] or self.counts["ineligible"]:
+        if self.counts[Decision.PENDING] or self.counts[Decision.INELIGIBLE]:
             return EXIT_OPEN
         return EXIT_OK
 
@@ -108,7 +109,7 @@ class ResultFormat:
             return JsonResults(out).write
 
         def text(result: RecordResult) -> None:
-            if not (self.quiet and result.decision in ("eligible", "not_applicable")):
+            if not (self.quiet and result.decision in (Decision.ELIGIBLE, Decision.NOT_APPLICABLE)):
                 click.echo(text_for(result, color=self.color, verbose=self.verbose) + "\n", file=out,
                            color=self.color)
         return text
@@ -149,8 +150,8 @@ def write_jsonl(result: RecordResult, out) -> None:
 def text_for(result: RecordResult, color: bool, verbose: bool = False) -> str:
     style = (lambda text, fg, bold=False: click.style(text, fg=fg, bold=bold)) if color else (lambda text, *a, **k: text)
     lines = []
-    open_count = sum(1 for r in result.rules if r.severity == "requirement" and r.outcome in ("unmet", "error"))
-    blocked = sum(1 for r in result.rules if r.severity == "requirement" and r.outcome == "blocked")
+    open_count = sum(1 for r in result.rules if r.severity == Severity.REQUIREMENT and r.outcome in (Outcome.UNMET, Outcome.ERROR))
+    blocked = sum(1 for r in result.rules if r.severity == Severity.REQUIREMENT and r.outcome == Outcome.BLOCKED)
     label, fg, words = _WORDS[result.decision]
     scope = "not an international medical graduate"
     if result.policy is not None and result.policy.policy.scope_source is None:
@@ -164,14 +165,14 @@ def text_for(result: RecordResult, color: bool, verbose: bool = False) -> str:
     for place, message in result.errors:
         where = f" at {safe(place)}" if place else ""
         lines.append(f"  {style('error', 'magenta')}{where}: {safe(message)}")
-    if result.decision == "not_applicable":
+    if result.decision == Decision.NOT_APPLICABLE:
         return "\n".join(lines)
     marks = {**_MARKS, **_VERBOSE_MARKS} if verbose else _MARKS
-    for rule in sorted(result.rules, key=lambda r: {"blocked": 0, "error": 1, "unmet": 2}.get(r.outcome, 3)):
+    for rule in sorted(result.rules, key=lambda r: {Outcome.BLOCKED: 0, Outcome.ERROR: 1, Outcome.UNMET: 2}.get(r.outcome, 3)):
         if rule.outcome not in marks:
             continue
         word, colour = marks[rule.outcome]
-        advisory = " (advisory)" if rule.severity == "advisory" else ""
+        advisory = " (advisory)" if rule.severity == Severity.ADVISORY else ""
         lines.append(f"  {style(f'{word:<8}', colour)} {safe(rule.id)}: {safe(rule.title)}{advisory}")
         if rule.message and rule.outcome in _MARKS:
             lines.append(f"           {safe(rule.message)}")

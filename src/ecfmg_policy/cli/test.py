@@ -17,6 +17,7 @@ from ecfmg_policy.cli.common import check_output, check_paths_exist, parse_data,
 from ecfmg_policy.cli.lint import default_policy_paths
 from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_POLICY
 from ecfmg_policy.errors import UsageError, terminal_safe
+from ecfmg_policy.evaluator.model import Outcome
 from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, TestRun, case_entries, run_cases
 from ecfmg_policy.evaluator.values import display
 
@@ -55,8 +56,8 @@ def coverage_table(coverage: Coverage) -> str:
              f"  {'version':<{wide}} {'rule':<{rule_wide}} {'met':<4} {'fail':<5} reached"]
     for key, (version, rule_id) in zip(coverage.rule_order, keys):
         reached = coverage.reached[key]
-        met = "yes" if "met" in reached else "-"
-        fail = "yes" if reached & {"unmet", "blocked"} else "-"
+        met = "yes" if Outcome.MET in reached else "-"
+        fail = "yes" if reached & {Outcome.UNMET, Outcome.BLOCKED} else "-"
         mark = "" if coverage.covered(key) else "   <- not covered"
         lines.append(f"  {version:<{wide}} {rule_id:<{rule_wide}} {met:<4} {fail:<5} "
                      f"{display(sorted(reached)) or 'none'}{mark}")
@@ -84,7 +85,7 @@ def verdict(run: TestRun, min_coverage: float | None) -> str:
 
 def uncovered(run: TestRun) -> list[tuple[str, str]]:
     coverage = run.coverage
-    return [k for k in coverage.rule_order if not coverage.reached[k] & {"met", "unmet", "blocked"}]
+    return [k for k in coverage.rule_order if not coverage.reached[k] & {Outcome.MET, Outcome.UNMET, Outcome.BLOCKED}]
 
 
 def as_text(run: TestRun, min_coverage, quiet: bool, verbose: bool) -> str:

@@ -18,15 +18,14 @@ from ecfmg_policy.evaluator import model as m
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.cost import PolicyCost, bound_policy
+from ecfmg_policy.evaluator.parser import RESERVED as RESERVED_WORDS
 from ecfmg_policy.evaluator.runtime import BUILTINS
 from ecfmg_policy.evaluator.schemas import static_type
 from ecfmg_policy.evaluator.values import an
 
 ROOTS = ("applicant", "params", "data", "as_of")
-DECISIONS = ("eligible", "pending", "ineligible", "not_applicable")
 _ORDERED = {"number", "date", "string"}
 MAX_TYPING_ROUNDS = 6  # parameter types only choose fast paths: stop early rather than go quadratic
-RESERVED = {"and", "or", "not", "in", "if", "then", "else", "for", "true", "false", "null"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +95,7 @@ class _Checker:
             for template in (rule.message, rule.blocked_message):
                 for expression in template.expressions() if template else ():
                     self.infer(expression, expression.tree, {})
-        self.roots["decision"] = t.Prim("string", DECISIONS)  # outputs alone may read the decision
+        self.roots["decision"] = t.Prim("string", m.POLICY_DECISIONS)  # outputs alone may read the decision
         for output in p.outputs:
             self.infer(output.value, output.value.tree, {})
         del self.roots["decision"]
@@ -436,7 +435,7 @@ class _Checker:
                     hint=did_you_mean(value, kind.enum) or "possible values: " + ", ".join(kind.enum)))
 
     def _check_definition_names(self) -> None:
-        taken = set(ROOTS) | {"decision"} | set(BUILTINS) | RESERVED
+        taken = set(ROOTS) | {"decision"} | set(BUILTINS) | RESERVED_WORDS
         for d in self.policy.definitions:
             if d.name in taken:
                 self.problems.append(Diagnostic(

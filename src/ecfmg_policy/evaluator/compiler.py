@@ -27,10 +27,12 @@ from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
+from ecfmg_policy.evaluator.model import Outcome
 from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool
 from ecfmg_policy.evaluator.values import display, in_range
 
-MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = "met", "unmet", "blocked", "not_applicable", "error"
+MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = (Outcome.MET, Outcome.UNMET, Outcome.BLOCKED, Outcome.NOT_APPLICABLE,
+                                              Outcome.ERROR)
 
 
 

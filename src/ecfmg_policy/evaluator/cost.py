@@ -238,7 +238,7 @@ class _Bounder:
             "params": object_shape(tuple((p.name, of_value(p.value)) for p in policy.params)),
             "data": object_shape(tuple((name, of_schema(kind)) for name, kind in policy.data)),
             "as_of": SCALAR,
-            "decision": text_shape(len("not_applicable")),
+            "decision": text_shape(max(len(d) for d in m.POLICY_DECISIONS)),
         }
         self.values: dict[str, Shape] = {}  # definitions without parameters, once bounded
         self.generic: dict[str, Bound] = {}  # functions, bounded from their parameters' types

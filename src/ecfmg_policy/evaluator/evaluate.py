@@ -15,10 +15,11 @@ from typing import Any, NamedTuple, Sequence
 
 from ecfmg_policy.errors import Diagnostic
 from ecfmg_policy.evaluator.compiler import BLOCKED, MET, NOT_APPLICABLE, CompiledPolicy
+from ecfmg_policy.evaluator.model import Decision, Outcome, Severity
 from ecfmg_policy.evaluator.records import convert_dates, schema_problems
 from ecfmg_policy.evaluator.values import to_json_value
 
-DECISIONS = ("eligible", "pending", "ineligible", "not_applicable", "invalid")
+DECISIONS = tuple(Decision)  # in the order reports count them
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,10 @@ class RuleResult:
 
     id: str
     title: str
-    outcome: str
+    outcome: Outcome
     message: str | None
     source: str | None
-    severity: str
+    severity: Severity
 
 
 class RecordResult(NamedTuple):
@@ -42,7 +43,7 @@ class RecordResult(NamedTuple):
     record: str
     as_of: datetime.date
     policy: CompiledPolicy | None
-    decision: str
+    decision: Decision
     outcomes: Sequence[str] = ()  # one per rule of the policy, in order
     messages: Sequence[str | None] | None = None  # one per rule; None when asked for decisions only
     outputs: dict[str, Any] = {}  # never mutated
@@ -103,19 +104,19 @@ _new_result = tuple.__new__
 
 def make_decider(compiled: CompiledPolicy):
     """The decision from rule outcomes; advisories never count."""
-    requirements = [i for i, rule in enumerate(compiled.policy.rules) if rule.severity == "requirement"]
+    requirements = [i for i, rule in enumerate(compiled.policy.rules) if rule.severity == Severity.REQUIREMENT]
     # The outcomes of the requirements, picked out in C: this runs once per record.
     pick = (lambda outcomes: ()) if not requirements else operator.itemgetter(*requirements) \
         if len(requirements) > 1 else (lambda outcomes: (outcomes[requirements[0]],))
 
     def decide(in_scope: bool, outcomes: list[str]) -> str:
         if not in_scope:
-            return "not_applicable"
+            return Decision.NOT_APPLICABLE
         counted = pick(outcomes)
         if BLOCKED in counted:
-            return "ineligible"
+            return Decision.INELIGIBLE
         open_ = len(counted) - counted.count(MET) - counted.count(NOT_APPLICABLE)
-        return "pending" if open_ else "eligible"
+        return Decision.PENDING if open_ else Decision.ELIGIBLE
 
     return decide
 
@@ -136,14 +137,14 @@ class Evaluator:
     def evaluate(self, label: str, record: Any, as_of: datetime.date, messages: bool = True) -> RecordResult:
         problems = schema_problems("applicant", record)
         if problems:
-            return RecordResult(label, as_of, self.compiled, "invalid",
+            return RecordResult(label, as_of, self.compiled, Decision.INVALID,
                                 errors=tuple((p.pointer, p.message) for p in problems))
         return self.evaluate_valid(label, convert_dates("applicant", record), as_of, messages)
 
     def unreadable(self, label: str, problem: Diagnostic, as_of: datetime.date) -> RecordResult:
         """The result for a record that could not be read (bad JSON, a link refused): ``invalid``."""
         place = f"{problem.position.line}:{problem.position.column}" if problem.position else (problem.pointer or "")
-        return RecordResult(label, as_of, self.compiled, "invalid", errors=((place, problem.message),))
+        return RecordResult(label, as_of, self.compiled, Decision.INVALID, errors=((place, problem.message),))
 
     def evaluate_valid(self, label: str, record: dict, as_of: datetime.date, messages: bool = True) -> RecordResult:
         """Evaluate a record already validated and with its dates converted (the hot path).

@@ -8,12 +8,41 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from ecfmg_policy.errors import Position
 from ecfmg_policy.evaluator.nodes import Expression
 
-SEVERITIES = ("requirement", "advisory")
+class Outcome(StrEnum):
+    """What a rule came to for one record (its value is what results and reports say)."""
+
+    MET = "met"
+    UNMET = "unmet"  # not met yet: it can still be
+    BLOCKED = "blocked"  # not met, and it can no longer be
+    NOT_APPLICABLE = "not_applicable"  # the rule's `when` is not true for this record
+    ERROR = "error"  # the rule could not be decided: its message says why
+
+
+class Decision(StrEnum):
+    """The answer for one record."""
+
+    ELIGIBLE = "eligible"
+    PENDING = "pending"
+    INELIGIBLE = "ineligible"
+    NOT_APPLICABLE = "not_applicable"  # outside the policy's scope
+    INVALID = "invalid"  # the record could not be read or fails its schema
+
+
+class Severity(StrEnum):
+    """Whether a rule counts towards the decision (a requirement) or only informs (an advisory)."""
+
+    REQUIREMENT = "requirement"
+    ADVISORY = "advisory"
+
+
+# What a policy's outputs may see as `decision`: every decision but `invalid`, which no policy runs on.
+POLICY_DECISIONS = tuple(d for d in Decision if d is not Decision.INVALID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +74,7 @@ class Rule:
     require: Expression
     when: Expression | None
     blocked_when: Expression | None
-    severity: str
+    severity: Severity
     message: Template | None
     blocked_message: Template | None
     source: str | None

@@ -27,12 +27,13 @@ from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, UsageError, did_you_mean
 from ecfmg_policy.evaluator.evaluate import RecordResult
 from ecfmg_policy.evaluator.loader import check_structure
+from ecfmg_policy.evaluator.model import Outcome
 from ecfmg_policy.evaluator.records import parse_record_text
 from ecfmg_policy.evaluator.values import to_json_value
 from ecfmg_policy.evaluator.yaml_source import (FolderEntry, YMap, decode_utf8, folder_files, load_yaml, not_regular,
                                                 read_inside, read_text, to_plain)
 
-FAILING = ("unmet", "blocked")
+FAILING = (Outcome.UNMET, Outcome.BLOCKED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,7 @@ class Coverage:
     def covered(self, key: tuple[str, str]) -> bool:
         """Reached ``met`` and a failing outcome: the cases show both sides of the rule."""
         outcomes = self.reached[key]
-        return "met" in outcomes and bool(outcomes & set(FAILING))
+        return Outcome.MET in outcomes and bool(outcomes & set(FAILING))
 
     def percent(self) -> float:
         if not self.reached:

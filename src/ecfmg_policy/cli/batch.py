@@ -23,7 +23,7 @@ from ecfmg_policy.api import Engine
 from ecfmg_policy.cli.report import ResultFormat
 from ecfmg_policy.errors import clip, terminal_safe
 from ecfmg_policy.evaluator.evaluate import RecordResult
-from ecfmg_policy.evaluator.model import Decision
+from ecfmg_policy.evaluator.model import INVALID
 from ecfmg_policy.evaluator.records import RecordInput, iter_records, lines_of_part
 from ecfmg_policy.evaluator.yaml_source import folder_files
 
@@ -111,7 +111,7 @@ class Run:
         check_entry, write = self.engine.check_entry, write or self.form.writer(out)
         for entry in part.entries():
             result = check_entry(entry, self.as_of, self.version)
-            if self.echo_problems and result.decision == Decision.INVALID:
+            if self.echo_problems and result.decision == INVALID:
                 for line in problem_lines(entry, result):
                     err.write(line + "\n")
             counts[result.decision] += 1

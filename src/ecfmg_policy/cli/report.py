@@ -21,7 +21,8 @@ import click
 from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_OPEN
 from ecfmg_policy.errors import terminal_safe as safe
 from ecfmg_policy.evaluator.evaluate import DECISIONS, RecordResult
-from ecfmg_policy.evaluator.model import Decision, Outcome, Severity
+from ecfmg_policy.evaluator.model import (ADVISORY, BLOCKED, ELIGIBLE, ERROR, OUT_OF_SCOPE, REQUIREMENT, UNMET, Decision,
+                                          Outcome)
 from ecfmg_policy.evaluator.values import display
 
 _WORDS = {
@@ -33,6 +34,7 @@ _WORDS = {
 }
 _MARKS = {Outcome.UNMET: ("unmet", "yellow"), Outcome.BLOCKED: ("blocked", "red"), Outcome.ERROR: ("error", "magenta")}
 _VERBOSE_MARKS = {Outcome.MET: ("met", "green"), Outcome.NOT_APPLICABLE: ("n/a", None)}
+_URGENCY = {Outcome.BLOCKED: 0, Outcome.ERROR: 1, Outcome.UNMET: 2}  # the order rules are told in
 
 
 class Tally:
@@ -109,7 +111,7 @@ class ResultFormat:
             return JsonResults(out).write
 
         def text(result: RecordResult) -> None:
-            if not (self.quiet and result.decision in (Decision.ELIGIBLE, Decision.NOT_APPLICABLE)):
+            if not (self.quiet and result.decision in (ELIGIBLE, OUT_OF_SCOPE)):
                 click.echo(text_for(result, color=self.color, verbose=self.verbose) + "\n", file=out,
                            color=self.color)
         return text
@@ -150,8 +152,8 @@ def write_jsonl(result: RecordResult, out) -> None:
 def text_for(result: RecordResult, color: bool, verbose: bool = False) -> str:
     style = (lambda text, fg, bold=False: click.style(text, fg=fg, bold=bold)) if color else (lambda text, *a, **k: text)
     lines = []
-    open_count = sum(1 for r in result.rules if r.severity == Severity.REQUIREMENT and r.outcome in (Outcome.UNMET, Outcome.ERROR))
-    blocked = sum(1 for r in result.rules if r.severity == Severity.REQUIREMENT and r.outcome == Outcome.BLOCKED)
+    open_count = sum(1 for r in result.rules if r.severity == REQUIREMENT and r.outcome in (UNMET, ERROR))
+    blocked = sum(1 for r in result.rules if r.severity == REQUIREMENT and r.outcome == BLOCKED)
     label, fg, words = _WORDS[result.decision]
     scope = "not an international medical graduate"
     if result.policy is not None and result.policy.policy.scope_source is None:
@@ -165,14 +167,14 @@ def text_for(result: RecordResult, color: bool, verbose: bool = False) -> str:
     for place, message in result.errors:
         where = f" at {safe(place)}" if place else ""
         lines.append(f"  {style('error', 'magenta')}{where}: {safe(message)}")
-    if result.decision == Decision.NOT_APPLICABLE:
+    if result.decision == OUT_OF_SCOPE:
         return "\n".join(lines)
     marks = {**_MARKS, **_VERBOSE_MARKS} if verbose else _MARKS
-    for rule in sorted(result.rules, key=lambda r: {Outcome.BLOCKED: 0, Outcome.ERROR: 1, Outcome.UNMET: 2}.get(r.outcome, 3)):
+    for rule in sorted(result.rules, key=lambda r: _URGENCY.get(r.outcome, 3)):
         if rule.outcome not in marks:
             continue
         word, colour = marks[rule.outcome]
-        advisory = " (advisory)" if rule.severity == Severity.ADVISORY else ""
+        advisory = " (advisory)" if rule.severity == ADVISORY else ""
         lines.append(f"  {style(f'{word:<8}', colour)} {safe(rule.id)}: {safe(rule.title)}{advisory}")
         if rule.message and rule.outcome in _MARKS:
             lines.append(f"           {safe(rule.message)}")

@@ -27,12 +27,10 @@ from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
-from ecfmg_policy.evaluator.model import Outcome
+from ecfmg_policy.evaluator.model import BLOCKED, ERROR, MET, NOT_APPLICABLE, UNMET
 from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool
 from ecfmg_policy.evaluator.values import display, in_range
 
-MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = (Outcome.MET, Outcome.UNMET, Outcome.BLOCKED, Outcome.NOT_APPLICABLE,
-                                              Outcome.ERROR)
 
 
 

@@ -14,8 +14,9 @@ from functools import cached_property
 from typing import Any, NamedTuple, Sequence
 
 from ecfmg_policy.errors import Diagnostic
-from ecfmg_policy.evaluator.compiler import BLOCKED, MET, NOT_APPLICABLE, CompiledPolicy
-from ecfmg_policy.evaluator.model import Decision, Outcome, Severity
+from ecfmg_policy.evaluator.compiler import CompiledPolicy
+from ecfmg_policy.evaluator.model import (BLOCKED, ELIGIBLE, INELIGIBLE, INVALID, MET, NOT_APPLICABLE, OUT_OF_SCOPE,
+                                          PENDING, REQUIREMENT, Decision, Outcome, Severity)
 from ecfmg_policy.evaluator.records import convert_dates, schema_problems
 from ecfmg_policy.evaluator.values import to_json_value
 
@@ -104,19 +105,19 @@ _new_result = tuple.__new__
 
 def make_decider(compiled: CompiledPolicy):
     """The decision from rule outcomes; advisories never count."""
-    requirements = [i for i, rule in enumerate(compiled.policy.rules) if rule.severity == Severity.REQUIREMENT]
+    requirements = [i for i, rule in enumerate(compiled.policy.rules) if rule.severity == REQUIREMENT]
     # The outcomes of the requirements, picked out in C: this runs once per record.
     pick = (lambda outcomes: ()) if not requirements else operator.itemgetter(*requirements) \
         if len(requirements) > 1 else (lambda outcomes: (outcomes[requirements[0]],))
 
     def decide(in_scope: bool, outcomes: list[str]) -> str:
         if not in_scope:
-            return Decision.NOT_APPLICABLE
+            return OUT_OF_SCOPE
         counted = pick(outcomes)
         if BLOCKED in counted:
-            return Decision.INELIGIBLE
+            return INELIGIBLE
         open_ = len(counted) - counted.count(MET) - counted.count(NOT_APPLICABLE)
-        return Decision.PENDING if open_ else Decision.ELIGIBLE
+        return PENDING if open_ else ELIGIBLE
 
     return decide
 
@@ -137,14 +138,14 @@ class Evaluator:
     def evaluate(self, label: str, record: Any, as_of: datetime.date, messages: bool = True) -> RecordResult:
         problems = schema_problems("applicant", record)
         if problems:
-            return RecordResult(label, as_of, self.compiled, Decision.INVALID,
+            return RecordResult(label, as_of, self.compiled, INVALID,
                                 errors=tuple((p.pointer, p.message) for p in problems))
         return self.evaluate_valid(label, convert_dates("applicant", record), as_of, messages)
 
     def unreadable(self, label: str, problem: Diagnostic, as_of: datetime.date) -> RecordResult:
         """The result for a record that could not be read (bad JSON, a link refused): ``invalid``."""
         place = f"{problem.position.line}:{problem.position.column}" if problem.position else (problem.pointer or "")
-        return RecordResult(label, as_of, self.compiled, Decision.INVALID, errors=((place, problem.message),))
+        return RecordResult(label, as_of, self.compiled, INVALID, errors=((place, problem.message),))
 
     def evaluate_valid(self, label: str, record: dict, as_of: datetime.date, messages: bool = True) -> RecordResult:
         """Evaluate a record already validated and with its dates converted (the hot path).

@@ -24,12 +24,10 @@ from typing import Any
 
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator.checker import CheckedPolicy
-from ecfmg_policy.evaluator.model import Decision, Outcome, Severity
+from ecfmg_policy.evaluator.model import BLOCKED, ERROR, MET, NOT_APPLICABLE, UNMET, Decision, Severity
 from ecfmg_policy.evaluator.runtime import RECORD_STEPS, BudgetExceeded, EvaluationError, explain
 from ecfmg_policy.evaluator.values import NumberOutOfRange, Duration, add_duration, an, display, in_range, type_name
 
-MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = (Outcome.MET, Outcome.UNMET, Outcome.BLOCKED, Outcome.NOT_APPLICABLE,
-                                              Outcome.ERROR)
 
 
 @dataclass

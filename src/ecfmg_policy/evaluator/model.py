@@ -41,6 +41,14 @@ class Severity(StrEnum):
     ADVISORY = "advisory"
 
 
+# The same members under plain names, for code that runs for every record: Python 3.11 finds
+# `Outcome.MET` through a descriptor each time (about 130 ns), a module global in a few.
+MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = (Outcome.MET, Outcome.UNMET, Outcome.BLOCKED, Outcome.NOT_APPLICABLE,
+                                              Outcome.ERROR)
+ELIGIBLE, PENDING, INELIGIBLE, OUT_OF_SCOPE, INVALID = (Decision.ELIGIBLE, Decision.PENDING, Decision.INELIGIBLE,
+                                                        Decision.NOT_APPLICABLE, Decision.INVALID)
+REQUIREMENT, ADVISORY = Severity.REQUIREMENT, Severity.ADVISORY
+
 # What a policy's outputs may see as `decision`: every decision but `invalid`, which no policy runs on.
 POLICY_DECISIONS = tuple(d for d in Decision if d is not Decision.INVALID)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import textwrap
@@ -237,6 +238,25 @@ def test_an_object_indexed_by_a_computed_name_has_the_type_its_fields_share(tmp_
     assert engine.check(record, AS_OF).outputs == {"on": datetime.date(2011, 2, 3), "none": None}
 
 
+def test_coalesce_of_different_kinds_is_checked_when_it_runs(tmp_path):
+    """`coalesce(a, b)` is either argument: typed by the first alone, a missing fee defaulted to
+    `true` was added as Python adds (true + 1 = 2) and a string was joined letter by letter.
+    Found by review; both must be the language's errors, as the interpreter says."""
+    engine = load(tmp_path, policy_text({
+        "sum": "coalesce(applicant.application.fee_paid_usd, true) + 1",
+        "text": 'coalesce(applicant.application.fee_paid_usd, "x") - 1',
+        "letters": 'join(coalesce(applicant.citizenship, "abc"), "-")',
+        "fine": "coalesce(applicant.application.fee_paid_usd, 0) + 1"}))
+    record = copy.deepcopy(RECORD)
+    record["application"].pop("fee_paid_usd", None)
+    record.pop("citizenship", None)
+    result = engine.check(record, AS_OF)
+    assert result.outputs == {"sum": None, "text": None, "letters": None, "fine": 1}
+    assert dict(result.errors) == {"outputs.sum": "cannot add boolean and number",
+                                   "outputs.text": "cannot subtract number from string",
+                                   "outputs.letters": "cannot loop over a string; expected a list"}
+
+
 def test_require_must_be_a_condition(tmp_path):
     [message] = problems(tmp_path, policy_text({}, require="params.fee"))
     assert "`require` must be true or false, but this is a number" in message
@@ -414,3 +434,20 @@ def test_doubling_definitions_load_in_linear_time(tmp_path):
     engine = load(tmp_path, policy_text({"v": "d24", "w": "f8(1)"}, definitions))
     assert engine.check(RECORD, AS_OF).outputs == {"v": 2 * 2 ** 24, "w": 2 * 2 ** 8}
     assert time.perf_counter() - start < 5
+
+
+def test_results_are_plain_data(tmp_path):
+    """Outcomes, decisions and severities are named once, as enums in the model, but a result
+    carries their plain strings: YAML, `type(x) is str` checks and pickles take it as it is."""
+    import pickle
+
+    import yaml
+
+    engine = load(tmp_path, policy_text({"d": "decision"}))
+    result = engine.check(RECORD, AS_OF)
+    plain = result.to_json()
+    assert yaml.safe_load(yaml.safe_dump(plain)) == json.loads(json.dumps(plain))
+    assert type(result.decision) is str and all(type(o) is str for o in result.outcomes)
+    assert {type(r[k]) for r in plain["rules"] for k in ("outcome", "severity")} == {str}
+    assert pickle.loads(pickle.dumps(result)).to_json() == plain
+    assert plain["outputs"] == {"d": result.decision}

@@ -282,6 +282,8 @@ class _Checker:
         if isinstance(target, t.MapOf):
             return target.value
         if isinstance(target, t.Obj):
+            if isinstance(node.key, n.Literal) and isinstance(node.key.value, str):
+                return target.field(node.key.value) or t.ANY  # `obj["name"]` is `obj.name`
             # by a name the policy computes (`credentials[name]`): what every field holds, when
             # they all hold one kind (null where the name is none of them); else anything
             kinds = {kind for _, kind in target.fields}
@@ -350,6 +352,9 @@ class _Checker:
                 and "null" not in (t.base(item), t.base(args[1])) and t.base(item) != t.base(args[1]):
             return self.error(ex, node.args[1], f"`earliest_from` compares {t.base(item)}s with "
                               f"{an(t.base(args[1]))}; they cannot be ordered together")
+        if name == "coalesce":  # any of its arguments: one type only if they all have it (null aside)
+            kinds = set(args) - {t.NULL}
+            return kinds.pop() if len(kinds) == 1 else t.NULL if not kinds else t.ANY
         return {"count": t.NUMBER, "sum": t.NUMBER, "join": t.STRING, "first": item,
                 "earliest_from": item}.get(name, first)
 

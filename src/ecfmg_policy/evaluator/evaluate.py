@@ -20,7 +20,7 @@ from ecfmg_policy.evaluator.model import (BLOCKED, ELIGIBLE, INELIGIBLE, INVALID
 from ecfmg_policy.evaluator.records import convert_dates, schema_problems
 from ecfmg_policy.evaluator.values import to_json_value
 
-DECISIONS = tuple(Decision)  # in the order reports count them
+DECISIONS = tuple(d.value for d in Decision)  # in the order reports count them
 
 
 @dataclass(frozen=True, slots=True)

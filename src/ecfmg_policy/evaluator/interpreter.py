@@ -24,7 +24,8 @@ from typing import Any
 
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator.checker import CheckedPolicy
-from ecfmg_policy.evaluator.model import BLOCKED, ERROR, MET, NOT_APPLICABLE, UNMET, Decision, Severity
+from ecfmg_policy.evaluator.model import (BLOCKED, ELIGIBLE, ERROR, INELIGIBLE, MET, NOT_APPLICABLE, OUT_OF_SCOPE,
+                                          PENDING, REQUIREMENT, UNMET)
 from ecfmg_policy.evaluator.runtime import RECORD_STEPS, BudgetExceeded, EvaluationError, explain
 from ecfmg_policy.evaluator.values import NumberOutOfRange, Duration, add_duration, an, display, in_range, type_name
 
@@ -146,7 +147,7 @@ class Interpreter:
         messages = [self._message(run, rule, outcome, reasons.get(number))
                     for number, (rule, outcome) in enumerate(zip(self.policy.rules, outcomes))]
         decision = self.decide(in_scope, outcomes)
-        run.roots["decision"] = decision.value  # a plain string, as every value a policy reads
+        run.roots["decision"] = decision
         outputs, output_errors = {}, {}
         for output in self.policy.outputs:
             try:
@@ -158,11 +159,11 @@ class Interpreter:
     def decide(self, in_scope: bool, outcomes: list[str]) -> str:
         """Guide §5, "From outcomes to the decision": advisories never count."""
         if not in_scope:
-            return Decision.NOT_APPLICABLE
-        counted = [o for rule, o in zip(self.policy.rules, outcomes) if rule.severity == Severity.REQUIREMENT]
+            return OUT_OF_SCOPE
+        counted = [o for rule, o in zip(self.policy.rules, outcomes) if rule.severity == REQUIREMENT]
         if BLOCKED in counted:
-            return Decision.INELIGIBLE
-        return Decision.ELIGIBLE if all(o in (MET, NOT_APPLICABLE) for o in counted) else Decision.PENDING
+            return INELIGIBLE
+        return ELIGIBLE if all(o in (MET, NOT_APPLICABLE) for o in counted) else PENDING
 
     def _message(self, run: "_Run", rule, outcome: str, reason: str | None) -> str | None:
         """Guide §6: a message for unmet and blocked rules, the reason for an error, else none."""

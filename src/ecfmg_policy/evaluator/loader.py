@@ -230,7 +230,7 @@ class _Builder:
             rules.append(m.Rule(
                 id=rule_id, title=e["title"].value, require=require,
                 when=optional["when"], blocked_when=optional["blocked_when"],
-                severity=m.Severity(e["severity"].value) if "severity" in e else m.Severity.REQUIREMENT,
+                severity=m.Severity(e["severity"].value).value if "severity" in e else m.REQUIREMENT,
                 message=self._template(e.get("message")),
                 blocked_message=self._template(e.get("blocked_message")),
                 source=e["source"].value if "source" in e else None,

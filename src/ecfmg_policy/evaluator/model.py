@@ -41,16 +41,19 @@ class Severity(StrEnum):
     ADVISORY = "advisory"
 
 
-# The same members under plain names, for code that runs for every record: Python 3.11 finds
-# `Outcome.MET` through a descriptor each time (about 130 ns), a module global in a few.
-MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = (Outcome.MET, Outcome.UNMET, Outcome.BLOCKED, Outcome.NOT_APPLICABLE,
-                                              Outcome.ERROR)
-ELIGIBLE, PENDING, INELIGIBLE, OUT_OF_SCOPE, INVALID = (Decision.ELIGIBLE, Decision.PENDING, Decision.INELIGIBLE,
-                                                        Decision.NOT_APPLICABLE, Decision.INVALID)
-REQUIREMENT, ADVISORY = Severity.REQUIREMENT, Severity.ADVISORY
+# The values results carry: the members' plain strings, under plain names.  A result is plain
+# data (YAML, pickle and `type(x) is str` take it as it is) and equal to the member it names;
+# and code run for every record reads a module global, where Python 3.11 finds `Outcome.MET`
+# through a descriptor each time (about 130 ns).
+MET, UNMET, BLOCKED, NOT_APPLICABLE, ERROR = (o.value for o in (Outcome.MET, Outcome.UNMET, Outcome.BLOCKED,
+                                                                  Outcome.NOT_APPLICABLE, Outcome.ERROR))
+ELIGIBLE, PENDING, INELIGIBLE, OUT_OF_SCOPE, INVALID = (d.value for d in (Decision.ELIGIBLE, Decision.PENDING,
+                                                                          Decision.INELIGIBLE, Decision.NOT_APPLICABLE,
+                                                                          Decision.INVALID))
+REQUIREMENT, ADVISORY = Severity.REQUIREMENT.value, Severity.ADVISORY.value
 
 # What a policy's outputs may see as `decision`: every decision but `invalid`, which no policy runs on.
-POLICY_DECISIONS = tuple(d for d in Decision if d is not Decision.INVALID)
+POLICY_DECISIONS = tuple(d.value for d in Decision if d is not Decision.INVALID)
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,8 +105,6 @@ class ExpressionCode(NullFacts):
                     return f"d_{name}"
                 if name == "params":  # the parameters as one value: `params["fee"]`
                     return "PARAMS"
-                if name == "decision":  # outputs read it as a plain string, as every value a policy reads
-                    return "decision.value"
                 return name  # a root: applicant, data, as_of, decision (checked)
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
                 return f"P_{name}"

@@ -437,8 +437,8 @@ def fn_join(xs, separator=", "):
 def join_known(xs, separator):
     """``join`` of a list the checker has bounded (its cost counted before the record ran):
     the same text as :func:`fn_join`, without charging each part as it is shown."""
-    if xs is None:
-        return ""
+    if type(xs) is not list:  # null, or what a type the checker could not pin down turned out to be
+        return fn_join(xs, separator)
     return separator.join([v if type(v) is str else display(v) for v in xs if v is not None])
 
 

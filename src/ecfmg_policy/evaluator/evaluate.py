@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Sequence
 from ecfmg_policy.errors import Diagnostic
 from ecfmg_policy.evaluator.compiler import CompiledPolicy
 from ecfmg_policy.evaluator.model import (BLOCKED, ELIGIBLE, INELIGIBLE, INVALID, MET, NOT_APPLICABLE, OUT_OF_SCOPE,
-                                          PENDING, REQUIREMENT, Decision, Outcome, Severity)
+                                          PENDING, REQUIREMENT, Decision)
 from ecfmg_policy.evaluator.records import convert_dates, schema_problems
 from ecfmg_policy.evaluator.values import to_json_value
 
@@ -29,10 +29,10 @@ class RuleResult:
 
     id: str
     title: str
-    outcome: Outcome
+    outcome: str  # an Outcome's value
     message: str | None
     source: str | None
-    severity: Severity
+    severity: str  # a Severity's value
 
 
 class RecordResult(NamedTuple):
@@ -44,7 +44,7 @@ class RecordResult(NamedTuple):
     record: str
     as_of: datetime.date
     policy: CompiledPolicy | None
-    decision: Decision
+    decision: str  # a Decision's value
     outcomes: Sequence[str] = ()  # one per rule of the policy, in order
     messages: Sequence[str | None] | None = None  # one per rule; None when asked for decisions only
     outputs: dict[str, Any] = {}  # never mutated

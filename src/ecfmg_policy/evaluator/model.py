@@ -85,7 +85,7 @@ class Rule:
     require: Expression
     when: Expression | None
     blocked_when: Expression | None
-    severity: Severity
+    severity: str  # a Severity's value
     message: Template | None
     blocked_message: Template | None
     source: str | None

@@ -278,8 +278,12 @@ def test_errors_point_into_the_yaml_file(tmp_path):
 def test_generated_code_never_contains_policy_text_as_code(tmp_path):
     """A string that looks like Python stays a string: it is written with repr, never spliced in."""
     sneaky = "'); import os; os.system('echo pwned'); ('"
-    engine = load(tmp_path, policy_text({"v": json.dumps(sneaky)}))
-    assert engine.check(RECORD, AS_OF).outputs["v"] == sneaky
+    engine = load(tmp_path, policy_text({"v": json.dumps(sneaky),
+                                         "joined": f"join(params.exams, {json.dumps(sneaky)})"}))
+    assert "join_known(P_exams, " in engine.evaluator(AS_OF).compiled.source_code  # the fast path writes it
+    outputs = engine.check(RECORD, AS_OF).outputs
+    assert outputs["v"] == sneaky
+    assert outputs["joined"] == sneaky.join(["USMLE_STEP1", "USMLE_STEP2_CK"])
 
 
 def test_a_long_chain_is_not_deep_nesting(tmp_path):

@@ -121,15 +121,30 @@ def test_memory_does_not_grow_with_the_number_of_records(tmp_path):
     assert peak_kib(large, tmp_path) < 1.2 * peak_kib(small, tmp_path)
 
 
-def run_with_terminal_stderr(*args: str) -> tuple[int, str]:
-    """`ecfmg-policy ARGS` with standard error on a pseudo-terminal (as a person at a terminal has it)."""
+def run_with_terminal_stderr(*args: str, feed: list[bytes]) -> tuple[int, str]:
+    """`ecfmg-policy ARGS` with standard error on a pseudo-terminal (as a person at a terminal has
+    it), its standard input fed the parts of ``feed`` two seconds apart: a run that lasts longer
+    than the progress line's delay however fast the machine is."""
     import os
     import pty
+    import threading
+    import time
 
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "ecfmg_policy", *args], stdout=subprocess.DEVNULL,
-                            stderr=slave, cwd=ROOT, env={**os.environ, "TERM": "xterm"})
+    proc = subprocess.Popen([sys.executable, "-m", "ecfmg_policy", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=slave, cwd=ROOT, env={**os.environ, "TERM": "xterm"})
     os.close(slave)
+
+    def write():
+        for index, part in enumerate(feed):
+            if index:
+                time.sleep(2)
+            proc.stdin.write(part)
+            proc.stdin.flush()
+        proc.stdin.close()
+
+    feeder = threading.Thread(target=write)
+    feeder.start()
     seen = b""
     while True:
         try:
@@ -140,20 +155,22 @@ def run_with_terminal_stderr(*args: str) -> tuple[int, str]:
             break
         seen += chunk
     os.close(master)
+    feeder.join()
     return proc.wait(timeout=300), seen.decode()
 
 
 def test_a_long_run_shows_progress_on_a_terminal_and_erases_it(tmp_path):
-    path = tmp_path / "many.jsonl"
-    path.write_text(("\n".join(varied_lines(2000)) + "\n") * 8)  # 16,000 records: some seconds of work
-    code, seen = run_with_terminal_stderr("check", str(path), "--as-of", AS_OF, "--format", "jsonl",
-                                          "--output", str(tmp_path / "out.jsonl"))
+    lines = varied_lines(2000)
+    half = ("\n".join(lines[:1000]) + "\n").encode()
+    code, seen = run_with_terminal_stderr("check", "-", "--as-of", AS_OF, "--format", "jsonl",
+                                          "--output", str(tmp_path / "out.jsonl"),
+                                          feed=[half, ("\n".join(lines[1000:]) + "\n").encode()])
     assert code == 2  # some records are invalid
     assert re.search(r"\r[\d,]+ records, [\d,]+/s: [\d,]+ eligible, [\d,]+ pending", seen), seen[:500]
     # what the terminal shows of each line: the text after its last carriage return
     shown = [line.split("\r")[-1] for line in seen.replace("\r\n", "\n").split("\n")]
     problems = [line for line in shown if "error:" in line]
-    assert problems and all(line.startswith(str(path)) for line in problems)  # never mixed with the progress
+    assert problems and all(line.startswith("-:") for line in problems)  # never mixed with the progress
     assert shown[-1].strip() == ""  # erased at the end: the prompt comes back on a clean line
 
 

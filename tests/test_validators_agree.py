@@ -21,6 +21,8 @@ import copy
 import datetime
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema_rs
@@ -44,12 +46,6 @@ FULL = {**copy.deepcopy(ELIGIBLE), "notes": {"any": ["thing", 1, None]},
         "pathway": {"id": "pathway-3", "status": "met", "met_on": "2020-01-15"},
         "certificate": {"number": "0-123-456-7", "issued_on": "2020-02-01"}}
 BASES["full"] = FULL
-
-
-@pytest.fixture(autouse=True)
-def gate_open(monkeypatch):
-    """The gate as in a long run: past the first records, which jsonschema checks alone."""
-    monkeypatch.setattr(records, "_validated", records.NATIVE_AFTER)
 
 
 def verdicts(kind: str, value) -> tuple[bool, bool]:
@@ -359,16 +355,19 @@ def test_a_record_jsonschema_rs_passes_is_not_validated_again(monkeypatch):
     assert schema_problems("applicant", ELIGIBLE) == []
 
 
-def test_a_process_checking_a_few_records_does_not_start_jsonschema_rs(monkeypatch):
-    def unused(kind):
-        raise AssertionError("jsonschema-rs started")
-
-    monkeypatch.setattr(records, "_validated", 0)
-    monkeypatch.setattr(records, "native_validator", unused)
-    for _ in range(records.NATIVE_AFTER):
-        assert schema_problems("applicant", ELIGIBLE) == []
-    with pytest.raises(AssertionError, match="jsonschema-rs started"):
-        schema_problems("applicant", ELIGIBLE)
+def test_check_on_valid_files_never_starts_jsonschema():
+    """Policies, World Directory and record all pass jsonschema-rs: jsonschema, a sixth of a
+    one-record `check` in start-up alone, is not imported; an invalid record imports it, for
+    its messages."""
+    probe = ("import sys; from ecfmg_policy.cli.main import main\n"
+             "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
+             "print('jsonschema' in sys.modules, code, file=sys.stderr)")
+    invalid = {**ELIGIBLE, "usmle_id": "5-123"}
+    for record, expected in ((ELIGIBLE, "False 0"), (invalid, "True 2")):
+        done = subprocess.run([sys.executable, "-c", probe, "check", "-", "--as-of", "2020-06-01"],
+                              input=json.dumps(record), capture_output=True, text=True, cwd=ROOT)
+        assert done.stderr.strip().splitlines()[-1] == expected, done.stderr
+    assert "/usmle_id" in done.stdout
 
 
 # --- random records -------------------------------------------------------------------------
@@ -435,3 +434,44 @@ def test_a_us_school_record_with_a_newline_after_a_code_is_invalid(tmp_path: Pat
     assert result["errors"] == [{"path": pointer, "message": f"`{value}` does not have the expected form: "
                                                              f"{PATTERN_SHAPES[schema_pattern(path)]}"}]
     assert "expected" in result["errors"][0]["message"] and "[" not in result["errors"][0]["message"]
+
+
+# --- policy and test-case files: the same gate in front of their structure check ---------------
+
+def yaml_documents() -> list[tuple[str, str, object]]:
+    """(label, kind, plain value) for every policy and test-case file shipped or used by the tests,
+    each also spoilt: every field missing, every value of another type, an unknown key beside it."""
+    from ecfmg_policy.errors import InputError
+    from ecfmg_policy.evaluator.loader import _json_ready
+    from ecfmg_policy.evaluator.yaml_source import load_yaml, to_plain
+
+    found, spoilt = [], set()
+    for path in sorted([*ROOT.glob("policies/**/*.yaml"), *ROOT.glob("tests/**/*.yaml")]):
+        try:
+            root = load_yaml(path.read_text("utf-8"), str(path))
+        except (InputError, UnicodeDecodeError):  # a fixture that is deliberately not YAML: no structure to check
+            continue
+        plain = _json_ready(to_plain(root))
+        kind = "policy" if isinstance(plain, dict) and "rules" in plain else "test-case"
+        label = str(path.relative_to(ROOT))
+        found.append((label, kind, plain))
+        if not isinstance(plain, dict) or kind == "test-case" and kind in spoilt:
+            continue  # every policy is spoilt, and the first test-case file
+        spoilt.add(kind)
+        for path_ in leaves(plain):
+            for other in (None, 7, "text", [], {}, True):
+                found.append((f"{label} {path_} = {other!r}", kind, with_value(plain, path_, other)))
+            found.append((f"{label} without {path_}", kind, without(plain, path_)))
+        for path_ in objects(plain):
+            found.append((f"{label} {path_} + unknown", kind, with_value(plain, (*path_, "colour"), "red")))
+    return found
+
+
+def test_policy_and_test_case_files_get_one_verdict_from_both_validators():
+    documents = yaml_documents()
+    assert sum(kind == "policy" for _, kind, _ in documents) > 1000
+    assert sum(kind == "test-case" for _, kind, _ in documents) > 100
+    found = [f"{label}: jsonschema-rs {native}, jsonschema {of_record}"
+             for label, kind, value in documents
+             for native, of_record in [verdicts(kind, value)] if native != of_record]
+    assert found == []

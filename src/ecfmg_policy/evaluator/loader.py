@@ -16,7 +16,7 @@ from pathlib import Path
 from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, clip, did_you_mean
 from ecfmg_policy.evaluator import model as m
 from ecfmg_policy.evaluator.parser import ExpressionSyntaxError, parse_expression
-from ecfmg_policy.evaluator.schemas import describe_error, validator
+from ecfmg_policy.evaluator.schemas import describe_error, natively_valid, validator
 from ecfmg_policy.evaluator.values import parse_duration
 from ecfmg_policy.evaluator.yaml_source import YMap, YNode, YScalar, YSeq, load_yaml, read_text, to_plain
 
@@ -56,6 +56,8 @@ def check_structure(root: YMap, kind: str) -> tuple[list[Diagnostic], list[Diagn
     """
     plain = _json_ready(to_plain(root))
     problems, unknown = [], []
+    if natively_valid(kind, plain):  # jsonschema, whose errors these are, need not even start
+        return unknown, problems
     for error in sorted(validator(kind).iter_errors(plain), key=lambda e: list(map(str, e.absolute_path))):
         node, _ = _node_at(root, list(error.absolute_path))
         if error.validator == "additionalProperties" and isinstance(node, YMap):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ecfmg_policy.errors import Diagnostic, InputError, Position, clip
-from ecfmg_policy.evaluator.schemas import (KEYED_LISTS, describe_error, json_pointer, native_validator,
+from ecfmg_policy.evaluator.schemas import (KEYED_LISTS, describe_error, json_pointer, natively_valid,
                                             static_type, validator)
 from ecfmg_policy.evaluator.types import date_paths
 from ecfmg_policy.evaluator.yaml_source import (LARGEST_NUMBER, LONGEST_NUMBER, decode_utf8, folder_files,
@@ -344,30 +344,9 @@ def schema_problems(kind: str, value: Any) -> list[SchemaProblem]:
     take but Python's dates cannot hold, it is told to refuse (``schemas.native_schema``).  So
     the list is always exactly :func:`jsonschema_problems`' (tests/test_validators_agree.py).
     """
-    global _validated
-    if _validated < NATIVE_AFTER:
-        _validated += 1
-    elif _natively_valid(kind, value):
+    if natively_valid(kind, value):
         return []
     return jsonschema_problems(kind, value)
-
-
-# Starting jsonschema-rs (import, compile) costs about 10 ms of CPU, what jsonschema spends on
-# some fifteen records: a process checks this many with jsonschema alone, so that a one-record
-# `check` starts no sooner than before.  Which validator answers never changes the answer.
-NATIVE_AFTER = 16
-_validated = 0
-
-
-def _natively_valid(kind: str, value: Any) -> bool:
-    """Whether jsonschema-rs passes ``value``; ``False`` also when it cannot say."""
-    native = native_validator(kind)
-    if native is None:
-        return False
-    try:
-        return native.is_valid(value)
-    except Exception:  # a value it cannot take in (nesting deeper than it goes): jsonschema decides
-        return False
 
 
 def jsonschema_problems(kind: str, value: Any) -> list[SchemaProblem]:

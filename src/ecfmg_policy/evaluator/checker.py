@@ -17,9 +17,9 @@ from ecfmg_policy.errors import Diagnostic, PolicyError, did_you_mean
 from ecfmg_policy.evaluator import model as m
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
+from ecfmg_policy.evaluator.builtins import BUILTINS
 from ecfmg_policy.evaluator.cost import PolicyCost, bound_policy
 from ecfmg_policy.evaluator.parser import RESERVED as RESERVED_WORDS
-from ecfmg_policy.evaluator.runtime import BUILTINS
 from ecfmg_policy.evaluator.schemas import static_type
 from ecfmg_policy.evaluator.values import an
 
@@ -326,37 +326,12 @@ class _Checker:
             return self.error(ex, node, f"unknown function `{name}`",
                               did_you_mean(name, known) or "functions: " + ", ".join(sorted(BUILTINS)),
                               code="unknown-name")
-        _, fewest, most = BUILTINS[name]
+        row = BUILTINS[name]
+        fewest, most = row.fewest, row.most
         if len(args) < fewest or (most is not None and len(args) > most):
             wanted = str(fewest) if most == fewest else f"{fewest} to {most}" if most else f"at least {fewest}"
             return self.error(ex, node, f"`{name}` takes {wanted} argument(s), got {len(args)}", code="arity")
-        return self._builtin_result(ex, node, name, args)
-
-    def _builtin_result(self, ex, node, name, args) -> t.Type:
-        first = args[0]
-        item = first.item if isinstance(first, t.ListOf) else t.ANY
-        if name in ("count", "sum", "all", "any", "none", "first", "join", "sort", "earliest_from") \
-                and t.base(first) not in ("list", "any", "null"):
-            return self.error(ex, node, f"`{name}` needs a list, not {an(t.base(first))}")
-        if name in ("year", "month", "day"):
-            if t.base(first) not in ("date", "any", "null"):
-                return self.error(ex, node, f"`{name}` needs a date, not {an(t.base(first))}")
-            return t.NUMBER
-        if name in ("min", "max"):
-            return item if len(args) == 1 else (first if len(set(args)) == 1 else t.ANY)
-        if name in ("all", "any", "none"):
-            return t.BOOLEAN
-        if name in ("sort", "earliest_from") and t.base(item) not in ("number", "date", "string", "any", "null"):
-            return self.error(ex, node, f"`{name}` needs a list of numbers, dates or text, not of {t.base(item)}s")
-        if name == "earliest_from" and "any" not in (t.base(item), t.base(args[1])) \
-                and "null" not in (t.base(item), t.base(args[1])) and t.base(item) != t.base(args[1]):
-            return self.error(ex, node.args[1], f"`earliest_from` compares {t.base(item)}s with "
-                              f"{an(t.base(args[1]))}; they cannot be ordered together")
-        if name == "coalesce":  # any of its arguments: one type only if they all have it (null aside)
-            kinds = set(args) - {t.NULL}
-            return kinds.pop() if len(kinds) == 1 else t.NULL if not kinds else t.ANY
-        return {"count": t.NUMBER, "sum": t.NUMBER, "join": t.STRING, "first": item,
-                "earliest_from": item}.get(name, first)
+        return row.result_type(args, lambda message, at: self.error(ex, node if at is None else node.args[at], message))
 
     def _expect_boolean(self, ex, node, kind: t.Type, what: str) -> None:
         if t.base(kind) not in ("boolean", "any", "null"):

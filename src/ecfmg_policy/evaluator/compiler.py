@@ -26,6 +26,7 @@ from ecfmg_policy.errors import Diagnostic, PolicyError
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
+from ecfmg_policy.evaluator.builtins import BUILTINS, FAST_PATH_NAMES
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
 from ecfmg_policy.evaluator.model import BLOCKED, ERROR, MET, NOT_APPLICABLE, UNMET
 from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool
@@ -142,14 +143,11 @@ def _generate(checked: CheckedPolicy, meter_everything: bool = False) -> tuple[C
 def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains", "eq",
                                                   "add", "sub", "mul", "div", "neg", "truth", "explain",
-                                                  "object_key", "coalesce")}
-    names.update({f"fn_{name}": impl for name, (impl, _, _) in rt.BUILTINS.items()})
-    names.update({name: getattr(rt, name) for name in ("walk", "show", "output", "spend", "start_budget", "budget_left", "resume_budget",
-                                                       "Sorted", "earliest_known", "join_known")})
-    names["sorted"] = sorted
-    names.update(min=min, max=max, filter=filter, PRESENT=rt.PRESENT, plus_duration=rt.plus_duration,
-                 in_range=in_range)
-    names.update(display=display, EMPTY={}, need=rt.need, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
+                                                  "object_key", "walk", "show", "output", "spend", "start_budget",
+                                                  "budget_left", "resume_budget", "plus_duration", "need")}
+    names.update({f"fn_{name}": row.run for name, row in BUILTINS.items()})
+    names.update(FAST_PATH_NAMES)
+    names.update(in_range=in_range, display=display, EMPTY={}, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,
                  NOT_APPLICABLE=NOT_APPLICABLE, ERROR=ERROR)
     return names
 
@@ -307,7 +305,7 @@ class _Generator(ExpressionCode):
                      f"for l_{tree.loop.var} in {iterable}:"]
             indent = "    "
             if tree.loop.condition is not None:
-                lines.append(f"    if {self._boolean(tree.loop.condition, inner)}:")
+                lines.append(f"    if {self.boolean(tree.loop.condition, inner)}:")
                 indent = "        "
             if isinstance(tree, n.ListComprehension):
                 lines.append(f"{indent}acc.append({self.expr(tree.element, inner)})")

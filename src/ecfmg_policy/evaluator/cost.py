@@ -33,6 +33,7 @@ from ecfmg_policy.errors import Diagnostic
 from ecfmg_policy.evaluator import model as m
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
+from ecfmg_policy.evaluator.builtins import BUILTINS, Size
 from ecfmg_policy.evaluator.runtime import RECORD_STEPS
 from ecfmg_policy.evaluator.schemas import KEYED_LISTS, schema
 
@@ -427,27 +428,27 @@ class _Bounder:
         name = node.function
         if name in self.definitions:
             return self._call_definition(node, args, steps)
+        row = BUILTINS[name]
         first = args[0].shape if args else SCALAR
-        walked = first.length if len(args) == 1 or name in ("join", "sort", "earliest_from") else len(args)
-        if name in ("min", "max", "coalesce") and len(args) > 1:
+        if row.most is None and len(args) > 1:  # min(a, b), coalesce(a, b): one of the arguments
             return Bound(steps + len(args), _join_all(a.shape for a in args))
+        walked = first.length if row.walks else 0
         listed = node.generator if node.generator is not None else node.args[0] if node.args else None
-        if listed is not None and name not in ("year", "month", "day", "coalesce"):
+        if row.walks and listed is not None:
             self._mark_open(listed, first)
-        if name in ("min", "max", "first", "earliest_from"):
-            return Bound(_cap(steps + walked), item_of(first))
-        if name == "sort":  # some of the same items, in another order
-            return Bound(_cap(steps + walked * (1 + math.log2(max(walked, 2)))), first)
-        if name == "join":
-            separator = args[1].shape.length if len(args) > 1 else 2
-            length = _cap(first.length * (item_of(first).weight + separator))
-            self._mark_open(node, first)
-            return Bound(_cap(steps + walked + length), text_shape(length, first.open))
-        if name == "coalesce":
-            return Bound(steps, first)
-        if name in ("year", "month", "day"):
-            return Bound(steps, SCALAR)
-        return Bound(_cap(steps + walked), SCALAR)  # count, sum, all, any, none
+        match row.size:
+            case Size.ITEM:
+                return Bound(_cap(steps + walked), item_of(first))
+            case Size.SAME_LIST:  # sorted: n log n comparisons
+                return Bound(_cap(steps + walked * (1 + math.log2(max(walked, 2)))), first)
+            case Size.TEXT:
+                separator = args[1].shape.length if len(args) > 1 else 2
+                length = _cap(first.length * (item_of(first).weight + separator))
+                self._mark_open(node, first)
+                return Bound(_cap(steps + walked + length), text_shape(length, first.open))
+            case Size.ARGUMENT:
+                return Bound(steps, first)
+        return Bound(_cap(steps + walked), SCALAR)  # Size.ONE
 
     def _call_definition(self, node: n.Call, args: list[Bound], steps: float) -> Bound:
         name = node.function

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
+from ecfmg_policy.evaluator.builtins import BUILTINS
 
 
 class NullFacts:
@@ -44,10 +45,8 @@ class NullFacts:
                 return True
             case n.Call(function=name) if name in self.definitions:
                 return self._definition_answers(name, self.non_null)
-            case n.Call(function="count" | "all" | "any" | "none" | "join" | "sum" | "sort"):
-                return True
-            case n.Call(function="coalesce", args=args):
-                return any(self.non_null(a, local) for a in args)
+            case n.Call(function=name, args=args) if name in BUILTINS:
+                return BUILTINS[name].never_null(self.non_null(a, local) for a in args)
             case n.Binary(left=left, right=right):
                 return self.non_null(left, local) and self.non_null(right, local)
             case n.IfExpr(then=a, otherwise=b):
@@ -136,11 +135,11 @@ class NullFacts:
         known = self.object_fields_non_null.get(kind)
         self.object_fields_non_null[kind] = fields if known is None else known & fields
 
-    def _orderable_list(self, node: n.Node) -> bool:
+    def orderable_list(self, node: n.Node) -> bool:
         kind = self.types.get(id(node))
         return isinstance(kind, t.ListOf) and t.base(kind.item) in ("number", "date", "string")
 
-    def _element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
+    def element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
         with self._loop_scope(comprehension.loop, local) as inner:
             return self.non_null(comprehension.element, inner)
 
@@ -151,7 +150,3 @@ def _from_schema_data(node: n.Node, local) -> bool:
         node = node.target
     return isinstance(node, n.Name) and node.name in ("applicant", "data") and node.name not in local
 
-
-def same_base(types: dict, nodes) -> bool:
-    kinds = {t.base(types.get(id(x), t.ANY)) for x in nodes}
-    return len(kinds) == 1 and kinds <= {"number", "date", "string"}

@@ -10,12 +10,14 @@ plain Python is written; elsewhere the null-safe helpers of ``runtime``.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
+from ecfmg_policy.evaluator.builtins import BUILTINS
 from ecfmg_policy.evaluator.model import Template
-from ecfmg_policy.evaluator.nullness import NullFacts, same_base
+from ecfmg_policy.evaluator.nullness import NullFacts
 
 _COMPARE = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -32,8 +34,8 @@ def always_bool(node: n.Node, definitions: dict | None = None) -> bool:
             return always_bool(left, definitions) and always_bool(right, definitions)
         case n.Call(function=name) if definitions and name in definitions:
             return always_bool(definitions[name].body.tree)  # one level: definitions are acyclic anyway
-        case n.Call(function="all" | "any" | "none"):
-            return True
+        case n.Call(function=name) if name in BUILTINS:
+            return BUILTINS[name].fixed_type == t.BOOLEAN
     return False
 
 
@@ -127,20 +129,20 @@ class ExpressionCode(NullFacts):
                 return "{" + ", ".join(f"{self._key(k, local)}: {e(v, local)}" for k, v in zip(keys, values)) + "}"
             case n.ListComprehension(element=element, loop=loop):
                 saved = set(self.non_null_locals)  # the loop variable's facts end with the loop
-                head, inner = self._loop(loop, local)
+                head, inner = self.loop(loop, local)
                 code = f"[{e(element, inner)} {head}]"
                 self.non_null_locals = saved
                 return code
             case n.ObjectComprehension(key=key, value=value, loop=loop):
                 saved = set(self.non_null_locals)
-                head, inner = self._loop(loop, local)
+                head, inner = self.loop(loop, local)
                 code = f"{{{self._key(key, inner)}: {e(value, inner)} {head}}}"
                 self.non_null_locals = saved
                 return code
             case n.Call():
                 return self._call(node, local)
             case n.Unary(op="not", operand=operand):
-                return f"(not {self._boolean(operand, local)})"
+                return f"(not {self.boolean(operand, local)})"
             case n.Unary(op="-", operand=operand):
                 return f"neg({e(operand, local)})"
             case n.Binary(op="+", left=left, right=right) if self._date_plus_duration(left, right):
@@ -160,7 +162,7 @@ class ExpressionCode(NullFacts):
             case n.Compare(op="in" | "not in" as op, left=left, right=right):
                 if (isinstance(self.types.get(id(right)), t.ListOf) and self.non_null(right, local)
                         and t.base(self.types.get(id(left), t.ANY)) in ("string", "date", "null")):
-                    return f"({e(left, local)} {op} {self._walked(right, local)})"
+                    return f"({e(left, local)} {op} {self.walked(right, local)})"
                 test = f"contains({e(right, local)}, {e(left, local)})"
                 return test if op == "in" else f"(not {test})"
             case n.Compare(op=op, left=left, right=right):
@@ -169,9 +171,9 @@ class ExpressionCode(NullFacts):
                     return self._plain_ordering(op, left, right, local)
                 return f"{_COMPARE[op]}({e(left, local)}, {e(right, local)})"
             case n.BoolOp(op=op, left=left, right=right):
-                return f"({self._boolean(left, local)} {op} {self._boolean(right, local)})"
+                return f"({self.boolean(left, local)} {op} {self.boolean(right, local)})"
             case n.IfExpr(condition=c, then=a, otherwise=b):
-                return f"({e(a, local)} if {self._boolean(c, local)} else {e(b, local)})"
+                return f"({e(a, local)} if {self.boolean(c, local)} else {e(b, local)})"
         raise AssertionError(f"no code for {type(node).__name__}")
 
     def _plain_equality(self, left: n.Node, right: n.Node) -> bool:
@@ -215,22 +217,22 @@ class ExpressionCode(NullFacts):
         range check that ``add`` and ``sub`` would make (and without their tests of kind)."""
         return all(t.base(self.types.get(id(x), t.ANY)) == "number" and self.non_null(x, local) for x in (left, right))
 
-    def _boolean(self, node: n.Node, local) -> str:
+    def boolean(self, node: n.Node, local) -> str:
         return self._as_condition(node, self.expr(node, local))
 
-    def _loop(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
+    def loop(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
         """The ``for … in … if …`` of a comprehension; the caller compiles its body in ``inner``."""
         iterable, inner = self._loop_parts(loop, local)
         head = f"for l_{loop.var} in {iterable}"
         if loop.condition is not None:
-            head += f" if {self._boolean(loop.condition, inner)}"
+            head += f" if {self.boolean(loop.condition, inner)}"
         return head, inner
 
     def _loop_parts(self, loop: n.Comprehension, local) -> tuple[str, frozenset[str]]:
         """What a loop walks (null walks as empty), and the names visible inside it."""
         # Python forbids `:=` anywhere in a comprehension's iterable: no temporaries there
         saved, self.no_temporaries = self.no_temporaries, True
-        iterable = self._walked(loop.iterable, local)
+        iterable = self.walked(loop.iterable, local)
         self.no_temporaries = saved
         if self.items_non_null(loop.iterable, local):
             self.non_null_locals.add(loop.var)
@@ -238,7 +240,7 @@ class ExpressionCode(NullFacts):
             self.non_null_locals.discard(loop.var)
         return iterable, local | {loop.var}
 
-    def _walked(self, node: n.Node, local, code: str | None = None) -> str:
+    def walked(self, node: n.Node, local, code: str | None = None) -> str:
         """A list about to be walked (null walks as empty), charged to the record's budget by its
         length where the static bound cannot vouch for it.  A list the policy itself spells out (a parameter, a list written in place or
         built right here, whose own loop was charged) is bounded by the policy's size and is not
@@ -267,73 +269,31 @@ class ExpressionCode(NullFacts):
             self.refs.add(node.function)
             inlined = self._inline(node, args, local)
             return inlined if inlined is not None else f"f_{node.function}({', '.join(args)})"
-        if node.function == "count" and isinstance(self.types.get(id(node.args[0] if node.args else node.generator)), t.ListOf):
-            return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
-        if (node.function == "join" and len(node.args) == 2 and isinstance(node.args[0], n.ListExpr)
-                and isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str)
-                and all(self.types.get(id(i)) == t.STRING and self.non_null(i, local) for i in node.args[0].items)
-                and not self.charged(node)):
-            return f"{node.args[1].value!r}.join(({''.join(self.expr(i, local) + ', ' for i in node.args[0].items)}))"
-        if (node.function == "join" and node.generator is None and not self.charged(node)
-                and isinstance(self.types.get(id(node.args[0])), t.ListOf)
-                and (len(node.args) == 1 or isinstance(node.args[1], n.Literal) and isinstance(node.args[1].value, str))):
-            separator = node.args[1].value if len(node.args) == 2 else ", "
-            return f"join_known({args[0]}, {separator!r})"
-        if node.function == "sort" and node.generator is not None and self._orderable_list(node.generator) \
-                and self._element_non_null(node.generator, local):
-            return f"Sorted(sorted({args[0]}))"  # items of one kind, none null: nothing to check
-        if node.function == "earliest_from" and len(node.args) == 2 and self._orderable_list(node.args[0]) \
-                and t.base(self.types.get(id(node.args[1]), t.ANY)) == t.base(self.types[id(node.args[0])].item):
-            return f"earliest_known({args[0]}, {args[1]})"
-        if node.function == "coalesce" and node.generator is None:
-            return self._coalesce(node, args)
-        gen = node.generator
-        if node.function in ("any", "all", "none"):
-            quantified = self._quantifier(node, local)
-            if quantified is not None:
-                return quantified
-        if (gen is not None and node.function in ("min", "max") and self._orderable_list(gen)
-                and self._element_non_null(gen, local)):
-            return f"{node.function}({args[0]}, default=None)"
-        single = node.generator if node.generator is not None else node.args[0] if len(node.args) == 1 else None
-        if node.function in ("min", "max") and single is not None and self._orderable_list(single):
-            # a list of dates (or numbers, or strings) that may hold nulls: skip them, in C
-            listed = self._walked(single, local, args[0])
-            return f"{node.function}(filter(PRESENT, {listed}), default=None)"
-        if (node.function in ("min", "max") and len(node.args) > 1 and same_base(self.types, node.args)
-                and all(self.non_null(a, local) for a in node.args)):
-            return f"{node.function}({', '.join(args)})"
-        return f"fn_{node.function}({', '.join(args)})"
+        row = BUILTINS[node.function]
+        fast = row.fast(self, node, args, local) if row.fast is not None else None
+        return fast if fast is not None else f"fn_{node.function}({', '.join(args)})"
 
-    def _coalesce(self, node: n.Call, args: list[str]) -> str:
-        """The first argument that is not null; the later ones are not evaluated (as with ``if``)."""
-        if len(args) == 1:
-            return args[0]
-        if len(args) == 2 and not self.no_temporaries:
-            self.temporaries += 1  # a name of its own, so nested coalesces cannot clash
-            temp = f"t_{self.temporaries}"
-            return f"({temp} if ({temp} := {args[0]}) is not None else {args[1]})"
-        return "coalesce(" + ", ".join(f"lambda: {a}" for a in args) + ")"
+    # --- what the built-ins' fast paths (``builtins.py``) may ask of the writer -----------------
 
-    def _quantifier(self, node: n.Call, local) -> str | None:
-        """``any``/``all``/``none`` of a list written in place stop at the first item that decides,
-        as ``and`` and ``or`` do; Python's own ``any`` and ``or`` do exactly that."""
-        written = node.generator if node.generator is not None else node.args[0]
-        if isinstance(written, n.ListExpr):
-            if not written.items:
-                return "False" if node.function == "any" else "True"
-            joiner = " and " if node.function == "all" else " or "
-            code = "(" + joiner.join(self._boolean(item, local) for item in written.items) + ")"
-            return f"(not {code})" if node.function == "none" else code
-        if isinstance(written, n.ListComprehension):
-            saved = set(self.non_null_locals)
-            head, inner = self._loop(written.loop, local)
-            element = self._boolean(written.element, inner)
+    def type_of(self, node: n.Node) -> t.Type | None:
+        """The checker's type of ``node``, if it gave one."""
+        return self.types.get(id(node))
+
+    def temporary(self) -> str | None:
+        """A fresh name for a value used twice, or ``None`` where Python allows no ``:=``."""
+        if self.no_temporaries:
+            return None
+        self.temporaries += 1  # a name of its own, so nested uses cannot clash
+        return f"t_{self.temporaries}"
+
+    @contextmanager
+    def keep_locals(self):
+        """What is learnt about loop variables inside stays inside."""
+        saved = set(self.non_null_locals)
+        try:
+            yield
+        finally:
             self.non_null_locals = saved
-            if node.function == "all":
-                return f"all({element} {head})"
-            return f"any({element} {head})" if node.function == "any" else f"(not any({element} {head}))"
-        return None
 
     def _key(self, key: n.Node, local) -> str:
         """An object's key: a string, checked at run time unless it is known to be one."""

@@ -1,19 +1,16 @@
-"""What compiled policies call at run time: null-safe access and the built-in functions.
+"""What compiled policies call at run time: null-safe access, comparison, arithmetic, the budget.
 
 Compiled code inlines what Python does natively; only operations where the
-policy language differs from Python (``null`` never crashes, ``min`` of nothing
-is ``null``, dates plus durations) come here.  Nothing in this module touches
-files, the network or the interpreter: it is the whole of what an expression
-can reach.
+policy language differs from Python (``null`` never crashes, dates plus
+durations, a string is never compared with a number) come here; the built-in
+functions, which use these, are in ``builtins``.  Nothing here or there
+touches files, the network or the interpreter: the two are the whole of what
+an expression can reach.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime
-import functools
-import math
-import operator
 import re
 
 from ecfmg_policy.evaluator.values import (DateOutOfRange, Duration, NumberOutOfRange, add_duration, an, display,
@@ -184,39 +181,39 @@ def _incomparable(a, b) -> EvaluationError:
 def lt(a, b):
     if a is None or b is None:
         return False
-    _orderable(a, b)
+    require_orderable(a, b)
     return a < b
 
 
 def le(a, b):
     if a is None or b is None:
         return False
-    _orderable(a, b)
+    require_orderable(a, b)
     return a <= b
 
 
 def gt(a, b):
     if a is None or b is None:
         return False
-    _orderable(a, b)
+    require_orderable(a, b)
     return a > b
 
 
 def ge(a, b):
     if a is None or b is None:
         return False
-    _orderable(a, b)
+    require_orderable(a, b)
     return a >= b
 
 
-_ORDER_KINDS = {int: "number", float: "number", str: "string", datetime.date: "date"}
+ORDER_KINDS = {int: "number", float: "number", str: "string", datetime.date: "date"}
 
 
-def _orderable(a, b) -> None:
+def require_orderable(a, b) -> None:
     """Numbers with numbers, dates with dates, strings with strings: nothing else is ordered
     (Python would order booleans with numbers, and lists with lists)."""
-    kind = _ORDER_KINDS.get(type(a))
-    if kind is None or kind != _ORDER_KINDS.get(type(b)):
+    kind = ORDER_KINDS.get(type(a))
+    if kind is None or kind != ORDER_KINDS.get(type(b)):
         raise _incomparable(a, b)
     if kind == "string":
         spend(min(len(a), len(b)))
@@ -260,15 +257,6 @@ def object_key(key):
     if type(key) is str:
         return key
     raise EvaluationError(f"an object key must be a string, not {an(type_name(key))}")
-
-
-def coalesce(*thunks):
-    """``coalesce(a, b, …)``: the first argument not null; the later ones are not evaluated."""
-    for thunk in thunks:
-        value = thunk()
-        if value is not None:
-            return value
-    return None
 
 
 def add(a, b):
@@ -352,158 +340,6 @@ def truth(value) -> bool:
         return False
     raise EvaluationError(f"a condition must be true or false, not {an(type_name(value))}")
 
-
-# --- built-in functions: name -> (implementation, fewest arguments, most arguments or None)
-
-def _values(args):
-    if len(args) == 1 and isinstance(args[0], (list, tuple)):
-        return args[0]
-    if len(args) == 1 and args[0] is None:
-        return ()
-    return args
-
-
-def fn_count(xs):
-    return len(items(xs))
-
-
-PRESENT = functools.partial(operator.is_not, None)  # a C-level "is not None", for filter()
-
-
-def _extreme(pick, name: str, args):
-    values = args[0] if len(args) == 1 and type(args[0]) is list else _values(args)
-    spend(len(values))
-    present = [v for v in values if v is not None]
-    kinds = {_ORDER_KINDS.get(type(v)) for v in present}
-    if len(kinds) > 1 or None in kinds:  # booleans, lists, durations, or a mix
-        listed = ", ".join(sorted({type_name(v) for v in present}))
-        raise EvaluationError(f"{name}() of values that cannot be compared: {listed}")
-    return pick(present) if present else None
-
-
-def fn_min(*args):
-    return _extreme(min, "min", args)
-
-
-def fn_max(*args):
-    return _extreme(max, "max", args)
-
-
-def fn_sum(xs):
-    total = 0
-    for v in items(xs):
-        if v is not None:
-            total = add(total, v)
-    return total
-
-
-def fn_all(xs):
-    return all(truth(v) for v in items(xs))
-
-
-def fn_any(xs):
-    return any(truth(v) for v in items(xs))
-
-
-def fn_none(xs):
-    return not fn_any(xs)
-
-
-def _date_part(part):
-    def extract(value):
-        if value is None:
-            return None
-        if not isinstance(value, datetime.date):
-            raise EvaluationError(f"{part}() needs a date, not {an(type_name(value))}")
-        return getattr(value, part)
-    return extract
-
-
-def fn_first(xs):
-    if xs is None:
-        return None
-    if isinstance(xs, (list, tuple)):
-        return xs[0] if xs else None
-    return items(xs)  # raises: not a list
-
-
-def fn_join(xs, separator=", "):
-    separator = show(separator)
-    parts = [show(v) for v in items(xs) if v is not None]  # each charged by its length as it is shown
-    spend(len(separator) * max(len(parts) - 1, 0))
-    return separator.join(parts)
-
-
-def join_known(xs, separator):
-    """``join`` of a list the checker has bounded (its cost counted before the record ran):
-    the same text as :func:`fn_join`, without charging each part as it is shown."""
-    if type(xs) is not list:  # null, or what a type the checker could not pin down turned out to be
-        return fn_join(xs, separator)
-    return separator.join([v if type(v) is str else display(v) for v in xs if v is not None])
-
-
-class Sorted(list):
-    """A list ``sort`` returned: ``earliest_from`` finds a place in it by halving (it is still a list)."""
-
-    __slots__ = ()
-
-
-def fn_sort(xs):
-    present = [v for v in walk(xs) if v is not None]
-    kinds = {_ORDER_KINDS.get(type(v)) for v in present}
-    if len(kinds) > 1 or None in kinds:
-        listed = ", ".join(sorted({type_name(v) for v in present}))
-        raise EvaluationError(f"sort() of values that cannot be compared: {listed}")
-    if len(present) > 1:
-        spend(int(len(present) * math.log2(len(present))))  # what the checker's bound counts for it
-    return Sorted(sorted(present))
-
-
-def fn_earliest_from(xs, start):
-    """The smallest item of ``xs`` at least ``start`` (the earliest day on or after it), or null.
-
-    On a list from ``sort`` it takes a few steps whatever the length: the seven-year
-    window asks this once per window and exam, and stays near-linear in the attempts."""
-    if start is None:
-        return None
-    if type(xs) is Sorted:
-        if xs:
-            _orderable(xs[0], start)
-        place = bisect.bisect_left(xs, start)
-        return xs[place] if place < len(xs) else None
-    return min((v for v in walk(xs) if v is not None and ge(v, start)), default=None)
-
-
-def earliest_known(xs, start):
-    """``earliest_from`` where the checker knows the items and ``start`` are of one kind (the
-    window's dates): a list from ``sort`` is searched without further checks."""
-    if type(xs) is Sorted and start is not None:
-        place = bisect.bisect_left(xs, start)
-        return xs[place] if place < len(xs) else None
-    return fn_earliest_from(xs, start)
-
-
-def fn_coalesce(*args):
-    return next((a for a in args if a is not None), None)
-
-
-BUILTINS = {
-    "count": (fn_count, 1, 1),
-    "min": (fn_min, 1, None),
-    "max": (fn_max, 1, None),
-    "sum": (fn_sum, 1, 1),
-    "all": (fn_all, 1, 1),
-    "any": (fn_any, 1, 1),
-    "none": (fn_none, 1, 1),
-    "year": (_date_part("year"), 1, 1),
-    "month": (_date_part("month"), 1, 1),
-    "day": (_date_part("day"), 1, 1),
-    "first": (fn_first, 1, 1),
-    "join": (fn_join, 1, 2),
-    "sort": (fn_sort, 1, 1),
-    "earliest_from": (fn_earliest_from, 2, 2),
-    "coalesce": (fn_coalesce, 1, None),
-}
 
 _PY_TYPES = {"int": "number", "float": "number", "str": "string", "NoneType": "null", "bool": "boolean",
              "datetime.date": "date", "date": "date", "list": "list", "dict": "object", "tuple": "list",

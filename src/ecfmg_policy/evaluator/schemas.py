@@ -20,7 +20,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ecfmg_policy.errors import clip
 from ecfmg_policy.evaluator import types as t

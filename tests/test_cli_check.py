@@ -479,3 +479,18 @@ def test_runtime_error_in_one_record_does_not_affect_the_next(tmp_path):
     assert outcomes(first)["demo.compare"] == "error"
     assert outcomes(second)["demo.compare"] == "met"
     assert second["outputs"]["note_limit"] == 5
+
+
+def test_the_guides_run_time_error_example_names_the_place_of_the_failed_definition(tmp_path):
+    """The guide's "Errors while evaluating a record" example, run as it is written there."""
+    guide = (ROOT / "docs" / "policy-authors-guide.md").read_text("utf-8")
+    start = guide.index("# /tmp/broken.yaml\n")
+    policy = tmp_path / "broken.yaml"
+    policy.write_text(guide[start:guide.index("```", start)], encoding="utf-8")
+    shown = guide.index("$ ecfmg-policy check examples/pending.json --policy /tmp/broken.yaml")
+    block = guide[shown:guide.index("```", shown)].splitlines()[1:]
+    done = run_cli("check", "examples/pending.json", "--policy", str(policy), "--as-of", "2020-06-01",
+                   "--format", "text")
+    assert done.returncode == 1
+    assert done.stdout.rstrip("\n").splitlines() == [line.replace("/tmp/broken.yaml", str(policy)) for line in block]
+    assert done.stdout.count(f"division by zero (at {policy}:7:11)") == 2

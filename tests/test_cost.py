@@ -34,7 +34,7 @@ from ecfmg_policy.evaluator.evaluate import make_decider
 from ecfmg_policy.evaluator.interpreter import Interpreter
 from ecfmg_policy.evaluator.records import convert_dates
 from ecfmg_policy.evaluator.runtime import RECORD_STEPS, steps_used
-from test_language import AS_OF, RECORD, load, policy_text, value_of
+from test_language import AS_OF, RECORD, load, output_place, policy_text, value_of
 
 POLICIES = ROOT / "policies" / "ecfmg-certification"
 ELIGIBLE = json.loads((ROOT / "examples" / "eligible.json").read_text())
@@ -333,11 +333,12 @@ def test_sort_and_earliest_from(tmp_path):
 
 
 def test_sort_of_mixed_values_is_an_error_on_its_rule(tmp_path):
-    engine = load(tmp_path, policy_text({"v": "sort(coalesce(applicant.notes.mixed, []))"}, {}))
+    text = policy_text({"v": "sort(coalesce(applicant.notes.mixed, []))"}, {})
     record = copy.deepcopy(RECORD)
     record["notes"] = {"mixed": [1, "a"]}
-    result = engine.check(record, AS_OF)
-    assert result.errors == (("outputs.v", "sort() of values that cannot be compared: number, string"),)
+    result = load(tmp_path, text).check(record, AS_OF)
+    assert result.errors == (("outputs.v", "sort() of values that cannot be compared: number, string "
+                                           f"(at {output_place(tmp_path, text)})"),)
 
 
 @pytest.mark.parametrize("expression, message", [

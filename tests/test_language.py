@@ -178,15 +178,58 @@ def test_rule_outcomes_from_when_require_and_blocked_when(tmp_path):
     assert result.decision == "ineligible"
 
 
+def place(tmp_path: Path, text: str, expression: str) -> str:
+    """Where ``expression`` starts in the policy file: FILE:LINE:COLUMN, as run-time errors name it."""
+    offset = text.index(json.dumps(expression)) + 1
+    line = text.count("\n", 0, offset) + 1
+    return f"{tmp_path / 'policy.yaml'}:{line}:{offset - text.rfind(chr(10), 0, offset)}"
+
+
+def output_place(tmp_path: Path, text: str, name: str = "v") -> str:
+    """Where output ``name``'s expression starts (policy_text writes it as `  name: "…"`)."""
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if row.startswith(f"  {name}: "))
+    return f"{tmp_path / 'policy.yaml'}:{line}:{len(name) + 6}"  # after `  name: "`
+
+
 def test_a_failing_rule_is_an_error_and_the_others_still_run(tmp_path):
     text = policy_text({"after": "bad + 1"}, {"bad": "10 / (count(applicant.exams) - 2)"},
                        require="bad > 0")
     result = load(tmp_path, text).check(RECORD, AS_OF)
     assert [(r.id, r.outcome) for r in result.rules] == [("r", "error")]
-    assert result.rules[0].message == "could not compute `bad`: division by zero"
+    failed = f"could not compute `bad`: division by zero (at {place(tmp_path, text, '10 / (count(applicant.exams) - 2)')})"
+    assert result.rules[0].message == failed
     assert result.outputs["after"] is None
-    assert result.errors == (("outputs.after", "could not compute `bad`: division by zero"),)
+    assert result.errors == (("outputs.after", failed),)
     assert result.decision == "pending"
+
+
+@pytest.mark.parametrize("require, definitions, failing", [
+    # the rule's own condition
+    ("10 / (count(applicant.exams) - 2) > 1", {}, "10 / (count(applicant.exams) - 2) > 1"),
+    # a function: the expression that called it (inlined or not, it fails there)
+    ("ratio(2) > 1", {"ratio(k)": "10 / (count(applicant.exams) - k)"}, "ratio(2) > 1"),
+    ("ratio(2) > 1", {"ratio(k)": "count([e for e in applicant.exams if 10 / (count(applicant.exams) - k) > 1])"},
+     "ratio(2) > 1"),
+    # a date past the calendar's end
+    ("as_of + 10000 years > as_of", {}, "as_of + 10000 years > as_of"),
+    # a definition, through another
+    ("outer > 1", {"inner": "1 / (count(applicant.exams) - 2)", "outer": "inner * 2"}, "1 / (count(applicant.exams) - 2)"),
+])
+def test_a_rule_that_fails_at_run_time_names_the_file_line_and_column(tmp_path, require, definitions, failing):
+    text = policy_text({}, definitions, require=require)
+    [rule] = load(tmp_path, text).check(RECORD, AS_OF).rules
+    assert rule.outcome == "error"
+    assert rule.message.endswith(f" (at {place(tmp_path, text, failing)})"), rule.message
+    assert rule.message.count(" (at ") == 1
+
+
+def test_an_output_and_the_scope_that_fail_name_their_place(tmp_path):
+    text = policy_text({"share": "100 / (count(applicant.exams) - 2)"}).replace(
+        "rules:", 'scope:\n  when: "count(applicant.exams) / 0 > 1"\n  source: test\nrules:')
+    result = load(tmp_path, text).check(RECORD, AS_OF)
+    assert result.errors == (
+        ("scope", f"division by zero (at {place(tmp_path, text, 'count(applicant.exams) / 0 > 1')})"),
+        ("outputs.share", f"division by zero (at {place(tmp_path, text, '100 / (count(applicant.exams) - 2)')})"))
 
 
 # --- checking -------------------------------------------------------------------------------
@@ -242,19 +285,21 @@ def test_coalesce_of_different_kinds_is_checked_when_it_runs(tmp_path):
     """`coalesce(a, b)` is either argument: typed by the first alone, a missing fee defaulted to
     `true` was added as Python adds (true + 1 = 2) and a string was joined letter by letter.
     Found by review; both must be the language's errors, as the interpreter says."""
-    engine = load(tmp_path, policy_text({
-        "sum": "coalesce(applicant.application.fee_paid_usd, true) + 1",
-        "text": 'coalesce(applicant.application.fee_paid_usd, "x") - 1',
-        "letters": 'join(coalesce(applicant.citizenship, "abc"), "-")',
-        "fine": "coalesce(applicant.application.fee_paid_usd, 0) + 1"}))
+    outputs = {"sum": "coalesce(applicant.application.fee_paid_usd, true) + 1",
+               "text": 'coalesce(applicant.application.fee_paid_usd, "x") - 1',
+               "letters": 'join(coalesce(applicant.citizenship, "abc"), "-")',
+               "fine": "coalesce(applicant.application.fee_paid_usd, 0) + 1"}
+    text = policy_text(outputs)
+    engine = load(tmp_path, text)
     record = copy.deepcopy(RECORD)
     record["application"].pop("fee_paid_usd", None)
     record.pop("citizenship", None)
     result = engine.check(record, AS_OF)
     assert result.outputs == {"sum": None, "text": None, "letters": None, "fine": 1}
-    assert dict(result.errors) == {"outputs.sum": "cannot add boolean and number",
-                                   "outputs.text": "cannot subtract number from string",
-                                   "outputs.letters": "cannot loop over a string; expected a list"}
+    assert dict(result.errors) == {
+        "outputs.sum": f"cannot add boolean and number (at {place(tmp_path, text, outputs['sum'])})",
+        "outputs.text": f"cannot subtract number from string (at {place(tmp_path, text, outputs['text'])})",
+        "outputs.letters": f"cannot loop over a string; expected a list (at {place(tmp_path, text, outputs['letters'])})"}
 
 
 def test_require_must_be_a_condition(tmp_path):
@@ -315,19 +360,19 @@ def test_fast_paths_keep_the_meaning(tmp_path, expression, definitions, expected
 
 
 def test_min_of_values_that_cannot_be_compared_says_so(tmp_path):
-    engine = load(tmp_path, policy_text({"v": "min((if x.exam == 'USMLE_STEP1' then 1 else 'a') for x in applicant.exams)"}))
-    result = engine.check(RECORD, AS_OF)
-    assert result.errors == (("outputs.v", "min() of values that cannot be compared: number, string"),)
+    text = policy_text({"v": "min((if x.exam == 'USMLE_STEP1' then 1 else 'a') for x in applicant.exams)"})
+    result = load(tmp_path, text).check(RECORD, AS_OF)
+    assert result.errors == (("outputs.v", "min() of values that cannot be compared: number, string "
+                                           f"(at {output_place(tmp_path, text)})"),)
 
 
 def test_python_names_in_a_policy_reach_no_python_object(tmp_path):
     """A field named like a Python attribute is looked up as data, never as an attribute."""
-    engine = load(tmp_path, policy_text({"v": "(if applicant.status == 'student' then 1 else 'x').__class__",
-                                         "w": "{e: 1 for e in ['__class__', '__import__']}"},
-                                        {"__init__": "1"}))
-    result = engine.check(RECORD, AS_OF)
+    text = policy_text({"v": "(if applicant.status == 'student' then 1 else 'x').__class__",
+                        "w": "{e: 1 for e in ['__class__', '__import__']}"}, {"__init__": "1"})
+    result = load(tmp_path, text).check(RECORD, AS_OF)
     assert result.outputs["v"] is None
-    assert result.errors == (("outputs.v", "cannot read field `__class__` of a number"),)
+    assert result.errors == (("outputs.v", f"cannot read field `__class__` of a number (at {output_place(tmp_path, text)})"),)
     assert result.outputs["w"] == {"__class__": 1, "__import__": 1}
 
 
@@ -348,8 +393,9 @@ def test_object_keys_are_strings(tmp_path):
     """Python merged the keys `1` and `true`, and `in` and JSON disagreed on them."""
     [message] = problems(tmp_path, policy_text({"v": "{(1): 'a'}"}))
     assert "an object key must be a string, not a number" in message
-    engine = load(tmp_path, policy_text({"v": "{k: 1 for k in [1, true]}"}))
-    assert engine.check(RECORD, AS_OF).errors == (("outputs.v", "an object key must be a string, not a number"),)
+    text = policy_text({"v": "{k: 1 for k in [1, true]}"})
+    assert load(tmp_path, text).check(RECORD, AS_OF).errors == (
+        ("outputs.v", f"an object key must be a string, not a number (at {output_place(tmp_path, text)})"),)
 
 
 def test_coalesce_stops_at_the_first_value_whatever_the_number_of_arguments(tmp_path):
@@ -383,7 +429,8 @@ def test_join_shows_its_separator_as_a_message_would(tmp_path):
 def test_a_scope_that_is_not_a_condition_is_a_scope_error(tmp_path):
     text = policy_text({}, {"f(x)": "x"}).replace("rules:", "scope:\n  when: f(5)\nrules:")
     result = load(tmp_path, text).check(RECORD, AS_OF)
-    assert result.errors == (("scope", "a condition must be true or false, not a number"),)
+    line = text.splitlines().index("  when: f(5)") + 1
+    assert result.errors == (("scope", f"a condition must be true or false, not a number (at {tmp_path / 'policy.yaml'}:{line}:9)"),)
     assert result.rules[0].outcome == "met"
 
 
@@ -397,9 +444,9 @@ def test_null_facts_do_not_leak_between_object_literals_of_one_shape(tmp_path):
 
 
 def test_date_arithmetic_past_the_calendar_says_so(tmp_path):
-    engine = load(tmp_path, policy_text({"v": "2020-01-01 + 9000 years"}))
-    assert engine.check(RECORD, AS_OF).errors == (
-        ("outputs.v", "2020-01-01 + 9000 years is outside the calendar (years 1 to 9999)"),)
+    text = policy_text({"v": "2020-01-01 + 9000 years"})
+    assert load(tmp_path, text).check(RECORD, AS_OF).errors == (
+        ("outputs.v", f"2020-01-01 + 9000 years is outside the calendar (years 1 to 9999) (at {output_place(tmp_path, text)})"),)
 
 
 @pytest.mark.parametrize("text, fragment, column", [

@@ -17,6 +17,7 @@ outcome and message, the decision, and the outputs.
 from __future__ import annotations
 
 import datetime
+import re
 import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -126,13 +127,15 @@ def _generate(checked: CheckedPolicy, meter_everything: bool = False) -> tuple[C
         code = generator.module()
     namespace: dict[str, Any] = dict(generator.constants)
     namespace.update(_runtime_namespace())
+    filename = f"<policy {checked.policy.source}>"
+    namespace["explain"] = _line_map(filename, code, generator.located).explain
     namespace["__builtins__"] = {"len": len, "any": any, "all": all, "Exception": Exception, "TypeError": TypeError}
     try:
         with warnings.catch_warnings():
             # `'a' is None` (a literal argument of an inlined definition, tested for null) is
             # right, and Python's advice about it is for people writing Python, not policies.
             warnings.simplefilter("ignore", SyntaxWarning)
-            bytecode = compile(code, f"<policy {checked.policy.source}>", "exec")
+            bytecode = compile(code, filename, "exec")
     except (SyntaxError, RecursionError, MemoryError):  # only ever from sheer size: nesting is capped at parse
         raise PolicyError(Diagnostic("the policy is too large or deeply nested to compile", source=checked.policy.source,
                                      code="too-complex", hint="split long expressions into definitions")) from None
@@ -140,9 +143,21 @@ def _generate(checked: CheckedPolicy, meter_everything: bool = False) -> tuple[C
     return namespace["evaluate"], code
 
 
+_MARKER = re.compile(r"  # @(\d+)$")
+
+
+def _line_map(filename: str, code: str, located: list[n.Expression]) -> rt.LineMap:
+    """Each marked line of ``code`` -> where in its YAML file the expression it evaluates starts."""
+    positions = {}
+    for number, line in enumerate(code.splitlines(), 1):
+        if (marker := _MARKER.search(line)) is not None:
+            positions[number] = located[int(marker.group(1))].locate(0)
+    return rt.LineMap(filename, positions)
+
+
 def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains", "eq",
-                                                  "add", "sub", "mul", "div", "neg", "truth", "explain",
+                                                  "add", "sub", "mul", "div", "neg", "truth",
                                                   "object_key", "walk", "show", "output", "spend", "start_budget",
                                                   "budget_left", "resume_budget", "plus_duration", "need")}
     names.update({f"fn_{name}": row.run for name, row in BUILTINS.items()})
@@ -164,6 +179,7 @@ class _Generator(ExpressionCode):
         self.constants: dict[str, Any] = {f"P_{p.name}": p.value for p in self.policy.params}
         self.constants["PARAMS"] = {p.name: p.value for p in self.policy.params}
         self.lines: list[str] = []
+        self.located: list[n.Expression] = []  # what the line markers name: see _at and _line_map
         self.params = {p.name: p.value for p in self.policy.params}
         self.non_null_locals: set[str] = set()  # loop variables bound to items that cannot be null
         self.substitutions: dict[str, str] = {}  # parameters of a definition being inlined -> argument code
@@ -288,8 +304,9 @@ class _Generator(ExpressionCode):
         if deps:
             emit("        if failed:")
             emit(f"            need(failed, {sorted(deps)!r})")
+        mark = self._at(expression)
         for line in body:
-            emit("        " + line)
+            emit("        " + line + mark)
         emit("    except Exception as exc:")
         for line in on_error:
             emit(f"        {line}")
@@ -327,7 +344,7 @@ class _Generator(ExpressionCode):
             return
         emit("    if scope_error is None:")  # a scope that is not true, false or null is an error (§3)
         emit("        try:")
-        emit("            in_scope = truth(in_scope)")
+        emit("            in_scope = truth(in_scope)" + self._at(self.policy.scope))
         emit("        except Exception as exc:")
         emit("            scope_error, in_scope = explain(exc), True")
 
@@ -338,20 +355,25 @@ class _Generator(ExpressionCode):
         emit(f"    # rule {rule.id}")
         emit("    try:")
         if rule.when is not None:
-            emit(f"        if not {self._checked_condition(rule.when)}:")
+            emit(f"        if not {self._checked_condition(rule.when)}:" + self._at(rule.when))
             emit(f"            {outcome} = NOT_APPLICABLE")
-            emit(f"        elif {self._checked_condition(rule.require)}:")
+            emit(f"        elif {self._checked_condition(rule.require)}:" + self._at(rule.require))
         else:
-            emit(f"        if {self._checked_condition(rule.require)}:")
+            emit(f"        if {self._checked_condition(rule.require)}:" + self._at(rule.require))
         emit(f"            {outcome} = MET")
         if rule.blocked_when is not None:
-            emit(f"        elif {self._checked_condition(rule.blocked_when)}:")
+            emit(f"        elif {self._checked_condition(rule.blocked_when)}:" + self._at(rule.blocked_when))
             emit(f"            {outcome} = BLOCKED")
         emit("        else:")
         emit(f"            {outcome} = UNMET")
         emit("    except Exception as exc:")
         emit(f"        {outcome} = ERROR")
         emit(f"        failures[{number}] = explain(exc)")
+
+    def _at(self, expression: n.Expression) -> str:
+        """A comment ending a line that evaluates ``expression``: the line map reads it back."""
+        self.located.append(expression)
+        return f"  # @{len(self.located) - 1}"
 
     def _checked_condition(self, expression: n.Expression) -> str:
         """A condition that first raises if a definition it needs failed for this record."""

@@ -133,7 +133,7 @@ class Interpreter:
             try:
                 in_scope = run.condition(self.policy.scope)
             except Exception as exc:  # noqa: BLE001 - any failure of the scope is reported, never raised
-                scope_error, in_scope = explain(exc), True
+                scope_error, in_scope = _explain(exc), True
         outcomes, reasons = [], {}
         for number, rule in enumerate(self.policy.rules):
             if not in_scope:
@@ -143,7 +143,7 @@ class Interpreter:
                 outcomes.append(run.outcome(rule))
             except Exception as exc:  # noqa: BLE001
                 outcomes.append(ERROR)
-                reasons[number] = explain(exc)
+                reasons[number] = _explain(exc)
         messages = [self._message(run, rule, outcome, reasons.get(number))
                     for number, (rule, outcome) in enumerate(zip(self.policy.rules, outcomes))]
         decision = self.decide(in_scope, outcomes)
@@ -153,7 +153,7 @@ class Interpreter:
             try:
                 outputs[output.name] = run.part(output.value)
             except Exception as exc:  # noqa: BLE001
-                outputs[output.name], output_errors[output.name] = None, explain(exc)
+                outputs[output.name], output_errors[output.name] = None, _explain(exc)
         return Interpretation(in_scope, scope_error, outcomes, messages, decision, outputs, output_errors, run.steps)
 
     def decide(self, in_scope: bool, outcomes: list[str]) -> str:
@@ -182,7 +182,7 @@ class Interpreter:
             return "".join(part if isinstance(part, str) else display(run.value(part.tree, {}))
                            for part in template.parts)
         except Exception as exc:  # noqa: BLE001 - the rule keeps its outcome
-            return f"(the message could not be shown: {explain(exc)})"
+            return f"(the message could not be shown: {_explain(exc)})"
 
     # --- which definitions a part reaches (guide §4) --------------------------------------------
 
@@ -218,6 +218,10 @@ class Interpreter:
         return set(self._reach_cache[key])
 
 
+def _explain(exc: BaseException) -> str:
+    return explain(exc, getattr(exc, "policy_position", None))
+
+
 class _Run:
     """One record's evaluation: the roots, the definitions' values and which of them failed."""
 
@@ -244,14 +248,22 @@ class _Run:
         """A part that reaches a failed definition is in error, even where it would not read it."""
         for name in sorted(names):
             if name in self.failed:
-                raise _DefinitionFailed(f"could not compute `{name}`: {explain(self.failed[name])}")
+                raise _DefinitionFailed(f"could not compute `{name}`: {_explain(self.failed[name])}")
 
-    def part(self, expression: n.Expression) -> Any:
+    def part(self, expression: n.Expression, then=None) -> Any:
+        """The value of a scope, rule condition, definition or output; a failure in it is placed
+        at its start (``runtime.LineMap`` says the same of the compiled code)."""
         self.need(self.interpreter.reach(expression))
-        return self.value(expression.tree, {})
+        try:
+            value = self.value(expression.tree, {})
+            return value if then is None else then(value)
+        except Exception as exc:
+            if not hasattr(exc, "policy_position"):
+                exc.policy_position = expression.locate(0)
+            raise
 
     def condition(self, expression: n.Expression) -> bool:
-        return truth(self.part(expression))
+        return self.part(expression, truth)
 
     def outcome(self, rule) -> str:
         """Guide §5: ``when``, then ``require``, then ``blocked_when``; only the parts reached are tried."""

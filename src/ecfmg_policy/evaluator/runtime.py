@@ -25,8 +25,9 @@ class DependencyFailed(EvaluationError):
     """An expression needs a definition whose own evaluation failed for this record."""
 
     def __init__(self, failed: dict, needed: list[str]):
-        name = next(n for n in needed if n in failed)
-        super().__init__(f"could not compute `{name}`: {explain(failed[name])}")
+        self.name = next(n for n in needed if n in failed)
+        self.cause = failed[self.name]
+        super().__init__(f"could not compute `{self.name}`: {explain(self.cause)}")
 
 
 # --- the budget per record (guide §13, "Limits and safety") ------------------------------------
@@ -346,8 +347,17 @@ _PY_TYPES = {"int": "number", "float": "number", "str": "string", "NoneType": "n
              "Duration": "duration"}
 
 
-def explain(exc: BaseException) -> str:
-    """A run-time failure in the policy language's words (never Python's)."""
+def explain(exc: BaseException, position: object | None = None) -> str:
+    """A run-time failure in the policy language's words (never Python's), and where the
+    expression that failed starts, when that is known (``LineMap``).  Running out of budget
+    has no place: it is the record's, not one expression's."""
+    text = _in_words(exc)
+    if position is not None and not isinstance(exc, BudgetExceeded):
+        return f"{text} (at {position})"
+    return text
+
+
+def _in_words(exc: BaseException) -> str:
     if isinstance(exc, (EvaluationError, DateOutOfRange, NumberOutOfRange)):
         return str(exc)
     text = str(exc)
@@ -358,3 +368,35 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "the expression is nested too deeply to evaluate"
     return f"{type(exc).__name__}: {text}"
+
+
+class LineMap:
+    """Which policy expression each line of a policy's generated code evaluates, so that a
+    failure names the place in the YAML file (``FILE:LINE:COLUMN``) rather than Python's.
+
+    The place is that of the outermost generated line the failure passed through: the rule's
+    condition, definition, output or scope being evaluated.  A function (a definition with
+    parameters) fails where it was called, inlined or not; a definition without parameters
+    fails at its own place, and whatever needs it says so (``could not compute `x`: …``).
+    A message's placeholder has no line of its own, so a message that cannot be shown says
+    why without a place.
+    """
+
+    __slots__ = ("filename", "positions")
+
+    def __init__(self, filename: str, positions: dict[int, object]):
+        self.filename = filename
+        self.positions = positions
+
+    def position(self, exc: BaseException) -> object | None:
+        trace = exc.__traceback__
+        while trace is not None:
+            if trace.tb_frame.f_code.co_filename == self.filename:
+                return self.positions.get(trace.tb_lineno)
+            trace = trace.tb_next
+        return None
+
+    def explain(self, exc: BaseException) -> str:
+        if isinstance(exc, DependencyFailed):
+            return f"could not compute `{exc.name}`: {self.explain(exc.cause)}"
+        return explain(exc, self.position(exc))

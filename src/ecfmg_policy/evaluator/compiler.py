@@ -49,6 +49,7 @@ class CompiledPolicy:
     checked: CheckedPolicy
     effective_to: datetime.date | None = None  # set by the policy set: the day before the next version
     meter_everything: bool = False  # charge every step to the budget, to measure a policy (tests, benchmarks)
+    fast_paths: bool = True  # False: the generic, null-safe helpers everywhere (tests hold both to one answer)
 
     @property
     def policy(self):
@@ -56,7 +57,7 @@ class CompiledPolicy:
 
     @cached_property
     def _generated(self) -> tuple[Callable[..., tuple], str]:
-        return _generate(self.checked, self.meter_everything)
+        return _generate(self.checked, self.meter_everything, self.fast_paths)
 
     @property
     def run(self) -> Callable[..., tuple]:
@@ -82,7 +83,7 @@ class CompiledPolicy:
             checked.parameter_types,
             None if cost is None else replace(cost, open_nodes=frozenset()),
             None if cost is None else tuple(nodes[key] for key in cost.open_nodes if key in nodes),
-            self.effective_to, self.meter_everything))
+            self.effective_to, self.meter_everything, self.fast_paths))
 
 
 def _policy_nodes(policy) -> Iterator[n.Node]:
@@ -99,12 +100,12 @@ def _policy_nodes(policy) -> Iterator[n.Node]:
 
 
 def _unpickle_compiled(policy, definition_order, node_types, parameter_types, cost, open_nodes,
-                       effective_to, meter_everything) -> CompiledPolicy:
+                       effective_to, meter_everything, fast_paths=True) -> CompiledPolicy:
     if cost is not None:
         cost = replace(cost, open_nodes=frozenset(id(node) for node in open_nodes))
     checked = CheckedPolicy(policy, definition_order, {id(node): kind for node, kind in node_types},
                             parameter_types, cost)
-    return CompiledPolicy(checked, effective_to, meter_everything)
+    return CompiledPolicy(checked, effective_to, meter_everything, fast_paths)
 
 
 def compile_policy(checked: CheckedPolicy, meter_everything: bool = False) -> CompiledPolicy:
@@ -114,16 +115,18 @@ def compile_policy(checked: CheckedPolicy, meter_everything: bool = False) -> Co
 MAX_PASSES = 4  # passes to settle the object-literal facts; then none are used (always sound)
 
 
-def _generate(checked: CheckedPolicy, meter_everything: bool = False) -> tuple[Callable[..., tuple], str]:
+def _generate(checked: CheckedPolicy, meter_everything: bool = False,
+              fast_paths: bool = True) -> tuple[Callable[..., tuple], str]:
     facts: dict = {}
-    for _ in range(MAX_PASSES):
+    for _ in range(MAX_PASSES if fast_paths else 0):
         generator = _Generator(checked, facts, meter_everything=meter_everything)
         code = generator.module()
         if generator.object_fields_non_null == facts:
             break
         facts = dict(generator.object_fields_non_null)
     else:
-        generator = _Generator(checked, {}, use_object_facts=False, meter_everything=meter_everything)
+        generator = _Generator(checked, {}, use_object_facts=False, meter_everything=meter_everything,
+                               fast_paths=fast_paths)
         code = generator.module()
     namespace: dict[str, Any] = dict(generator.constants)
     namespace.update(_runtime_namespace())
@@ -169,12 +172,13 @@ def _runtime_namespace() -> dict[str, Any]:
 
 class _Generator(ExpressionCode):
     def __init__(self, checked: CheckedPolicy, object_facts: dict, use_object_facts: bool = True,
-                 meter_everything: bool = False):
+                 meter_everything: bool = False, fast_paths: bool = True):
         self.checked = checked
         self.meter_everything = meter_everything or checked.cost is None
         self.open_nodes = checked.cost.open_nodes if checked.cost is not None else frozenset()
         self.policy = checked.policy
-        self.types = checked.node_types
+        self.fast_paths = fast_paths
+        self.types = checked.node_types if fast_paths else {}  # no type, no fast path chosen by type
         self.definitions = {d.name: d for d in self.policy.definitions}
         self.constants: dict[str, Any] = {f"P_{p.name}": p.value for p in self.policy.params}
         self.constants["PARAMS"] = {p.name: p.value for p in self.policy.params}
@@ -315,7 +319,7 @@ class _Generator(ExpressionCode):
         """Statements for ``target = tree``.  A list or object built by a loop is written as a
         ``for`` statement: on Python 3.11 a comprehension is a function call of its own, which
         costs more than the few items these lists hold."""
-        if isinstance(tree, (n.ListComprehension, n.ObjectComprehension)):
+        if self.fast_paths and isinstance(tree, (n.ListComprehension, n.ObjectComprehension)):
             local = frozenset()
             iterable, inner = self._loop_parts(tree.loop, local)
             lines = [f"acc = {'[]' if isinstance(tree, n.ListComprehension) else '{}'}",
@@ -339,7 +343,7 @@ class _Generator(ExpressionCode):
             emit("    in_scope = True")
             return
         self._guarded("in_scope", self.policy.scope, ["scope_error = explain(exc)", "in_scope = True"])
-        if always_bool(self.policy.scope.tree, self.definitions):
+        if self.fast_paths and always_bool(self.policy.scope.tree, self.definitions):
             emit("    in_scope = in_scope is True")
             return
         emit("    if scope_error is None:")  # a scope that is not true, false or null is an error (§3)

@@ -23,6 +23,8 @@ class NullFacts:
 
     def non_null(self, node: n.Node, local) -> bool:
         """Whether ``node`` never evaluates to null for a schema-valid record."""
+        if not self.fast_paths:
+            return False
         match node:
             case n.Literal(value=value):
                 return value is not None
@@ -55,6 +57,8 @@ class NullFacts:
 
     def items_non_null(self, node: n.Node, local) -> bool:
         """Whether ``node`` is a list that is never null and holds no null."""
+        if not self.fast_paths:
+            return False
         match node:
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
                 value = self.params.get(name)

@@ -63,7 +63,7 @@ class ExpressionCode(NullFacts):
 
     def _as_condition(self, node: n.Node, code: str) -> str:
         """Python truth for a policy condition: null is false, anything but a boolean is an error."""
-        if always_bool(node, self.definitions):
+        if self.fast_paths and always_bool(node, self.definitions):
             return code
         if self.types.get(id(node)) == t.BOOLEAN:
             return f"({code} is True)"
@@ -151,11 +151,11 @@ class ExpressionCode(NullFacts):
                 return f"in_range({e(left, local)} {op} {e(right, local)})"
             case n.Binary(op=op, left=left, right=right):
                 return f"{_ARITHMETIC[op]}({e(left, local)}, {e(right, local)})"
-            case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)) if not isinstance(
+            case n.Compare(op="==" | "!=" as op, left=left, right=n.Literal(value=None)) if self.fast_paths and not isinstance(
                     left, (n.Literal, n.ListExpr, n.ObjectExpr, n.ListComprehension, n.ObjectComprehension)):
                 return f"({e(left, local)} {'is' if op == '==' else 'is not'} None)"
             case n.Compare(op="==" | "!=" as op, left=left, right=right):
-                if self._plain_equality(left, right) and not (self.charged(left) or self.charged(right)):
+                if self.fast_paths and self._plain_equality(left, right) and not (self.charged(left) or self.charged(right)):
                     return f"({e(left, local)} {op} {e(right, local)})"
                 test = f"eq({e(left, local)}, {e(right, local)})"
                 return test if op == "==" else f"(not {test})"
@@ -270,7 +270,7 @@ class ExpressionCode(NullFacts):
             inlined = self._inline(node, args, local)
             return inlined if inlined is not None else f"f_{node.function}({', '.join(args)})"
         row = BUILTINS[node.function]
-        fast = row.fast(self, node, args, local) if row.fast is not None else None
+        fast = row.fast(self, node, args, local) if row.fast is not None and self.fast_paths else None
         return fast if fast is not None else f"fn_{node.function}({', '.join(args)})"
 
     # --- what the built-ins' fast paths (``builtins.py``) may ask of the writer -----------------
@@ -320,7 +320,7 @@ class ExpressionCode(NullFacts):
         """The body of a small definition in place of a call to it, when every argument is a
         plain name or value (so nothing is computed twice).  Saves a Python call per use."""
         d = self.definitions[node.function]
-        if (has_loop(d.body.tree) or not all(isinstance(a, (n.Name, n.Literal)) for a in node.args)
+        if (not self.fast_paths or has_loop(d.body.tree) or not all(isinstance(a, (n.Name, n.Literal)) for a in node.args)
                 or self.inline_depth >= MAX_INLINE_DEPTH or _size(d.body.tree) > MAX_INLINE_SIZE):
             return None  # bounded, so that inlining cannot grow the code exponentially
         saved_subst, saved_nn, saved_nodes = self.substitutions, set(self.non_null_locals), self.substituted_nodes

@@ -13,7 +13,7 @@ here, its implementation in ``runtime``, and its tests.
 The fast paths are written against the code writer (``pycode.ExpressionCode``)
 and use only its public methods: ``expr``, ``boolean``, ``loop``, ``walked``,
 ``type_of``, ``non_null``, ``orderable_list``, ``element_non_null``,
-``charged``, ``temporary`` and ``keep_locals``.  Each returns ``None`` when its
+``charged`` and ``temporary``, each given the ``Frame`` it is written in.  Each returns ``None`` when its
 conditions do not hold, and the call then goes to ``run``: a fast path may only
 be faster, never give another answer (``tests/test_differential.py`` compares
 the generated code with the reference interpreter on random policies).
@@ -299,13 +299,13 @@ def _listed(node: n.Call) -> n.Node | None:
     return node.args[0] if len(node.args) == 1 else None
 
 
-def _fast_count(w, node: n.Call, args: list[str], local) -> str | None:
+def _fast_count(w, node: n.Call, args: list[str], frame) -> str | None:
     if not isinstance(w.type_of(node.args[0] if node.args else node.generator), t.ListOf):
         return None
     return f"len({args[0]})" if node.generator is not None else f"len({args[0]} or ())"
 
 
-def _fast_join(w, node: n.Call, args: list[str], local) -> str | None:
+def _fast_join(w, node: n.Call, args: list[str], frame) -> str | None:
     if node.generator is not None or w.charged(node):
         return None
     separator = node.args[1] if len(node.args) == 2 else None
@@ -313,38 +313,38 @@ def _fast_join(w, node: n.Call, args: list[str], local) -> str | None:
         return None
     listed = node.args[0]
     if (separator is not None and isinstance(listed, n.ListExpr)
-            and all(w.type_of(i) == t.STRING and w.non_null(i, local) for i in listed.items)):
-        return f"{separator.value!r}.join(({''.join(w.expr(i, local) + ', ' for i in listed.items)}))"
+            and all(w.type_of(i) == t.STRING and w.non_null(i, frame) for i in listed.items)):
+        return f"{separator.value!r}.join(({''.join(w.expr(i, frame) + ', ' for i in listed.items)}))"
     if isinstance(w.type_of(listed), t.ListOf):
         return f"join_known({args[0]}, {(', ' if separator is None else separator.value)!r})"
     return None
 
 
-def _fast_sort(w, node: n.Call, args: list[str], local) -> str | None:
-    if node.generator is not None and w.orderable_list(node.generator) and w.element_non_null(node.generator, local):
+def _fast_sort(w, node: n.Call, args: list[str], frame) -> str | None:
+    if node.generator is not None and w.orderable_list(node.generator) and w.element_non_null(node.generator, frame):
         return f"Sorted(sorted({args[0]}))"  # items of one kind, none null: nothing to check
     return None
 
 
-def _fast_earliest_from(w, node: n.Call, args: list[str], local) -> str | None:
+def _fast_earliest_from(w, node: n.Call, args: list[str], frame) -> str | None:
     if (len(node.args) == 2 and w.orderable_list(node.args[0])
             and t.base(w.type_of(node.args[1]) or t.ANY) == t.base(w.type_of(node.args[0]).item)):
         return f"earliest_known({args[0]}, {args[1]})"
     return None
 
 
-def _fast_coalesce(w, node: n.Call, args: list[str], local) -> str | None:
+def _fast_coalesce(w, node: n.Call, args: list[str], frame) -> str | None:
     """The first argument that is not null; the later ones are not evaluated (as with ``if``)."""
     if node.generator is not None:
         return None
     if len(args) == 1:
         return args[0]
-    if len(args) == 2 and (temp := w.temporary()) is not None:
+    if len(args) == 2 and (temp := w.temporary(frame)) is not None:
         return f"({temp} if ({temp} := {args[0]}) is not None else {args[1]})"
     return "coalesce(" + ", ".join(f"lambda: {a}" for a in args) + ")"
 
 
-def _fast_quantifier(w, node: n.Call, args: list[str], local) -> str | None:
+def _fast_quantifier(w, node: n.Call, args: list[str], frame) -> str | None:
     """``any``/``all``/``none`` of a list written in place stop at the first item that decides,
     as ``and`` and ``or`` do; Python's own ``any`` and ``or`` do exactly that."""
     written = node.generator if node.generator is not None else node.args[0]
@@ -353,29 +353,28 @@ def _fast_quantifier(w, node: n.Call, args: list[str], local) -> str | None:
         if not written.items:
             return "False" if name == "any" else "True"
         joiner = " and " if name == "all" else " or "
-        code = "(" + joiner.join(w.boolean(item, local) for item in written.items) + ")"
+        code = "(" + joiner.join(w.boolean(item, frame) for item in written.items) + ")"
         return f"(not {code})" if name == "none" else code
     if isinstance(written, n.ListComprehension):
-        with w.keep_locals():
-            head, inner = w.loop(written.loop, local)
-            element = w.boolean(written.element, inner)
+        head, inner = w.loop(written.loop, frame)
+        element = w.boolean(written.element, inner)
         if name == "all":
             return f"all({element} {head})"
         return f"any({element} {head})" if name == "any" else f"(not any({element} {head}))"
     return None
 
 
-def _fast_extreme(w, node: n.Call, args: list[str], local) -> str | None:
+def _fast_extreme(w, node: n.Call, args: list[str], frame) -> str | None:
     name, generator = node.function, node.generator
-    if generator is not None and w.orderable_list(generator) and w.element_non_null(generator, local):
+    if generator is not None and w.orderable_list(generator) and w.element_non_null(generator, frame):
         return f"{name}({args[0]}, default=None)"
     single = _listed(node)
     if single is not None and w.orderable_list(single):
         # a list of dates (or numbers, or strings) that may hold nulls: skip them, in C
-        return f"{name}(filter(PRESENT, {w.walked(single, local, args[0])}), default=None)"
+        return f"{name}(filter(PRESENT, {w.walked(single, frame, args[0])}), default=None)"
     kinds = {t.base(w.type_of(a) or t.ANY) for a in node.args}
     if len(node.args) > 1 and len(kinds) == 1 and kinds <= {"number", "date", "string"} \
-            and all(w.non_null(a, local) for a in node.args):
+            and all(w.non_null(a, frame) for a in node.args):
         return f"{name}({', '.join(args)})"  # arguments of one orderable kind, none null
     return None
 

@@ -29,6 +29,7 @@ from ecfmg_policy.evaluator import runtime as rt
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.builtins import BUILTINS, FAST_PATH_NAMES
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
+from ecfmg_policy.evaluator.frame import Frame, definition_frame
 from ecfmg_policy.evaluator.model import BLOCKED, ERROR, MET, NOT_APPLICABLE, UNMET
 from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool
 from ecfmg_policy.evaluator.values import display, in_range
@@ -185,15 +186,10 @@ class _Generator(ExpressionCode):
         self.lines: list[str] = []
         self.located: list[n.Expression] = []  # what the line markers name: see _at and _line_map
         self.params = {p.name: p.value for p in self.policy.params}
-        self.non_null_locals: set[str] = set()  # loop variables bound to items that cannot be null
-        self.substitutions: dict[str, str] = {}  # parameters of a definition being inlined -> argument code
-        self.substituted_nodes: dict[str, n.Node] = {}  # the arguments themselves, by parameter
         self.object_fields_non_null: dict[t.Obj, frozenset[str]] = dict(object_facts)
         self.use_object_facts = use_object_facts
         self._answers: dict[tuple[str, str], bool] = {}
-        self.inline_depth = 0
         self.temporaries = 0
-        self.no_temporaries = False  # set while writing a comprehension's iterable
         self._deciding: set[str] = set()
         self.refs: set[str] = set()  # definitions named by the expression being compiled
         self._closure = self._definition_closure()
@@ -220,7 +216,7 @@ class _Generator(ExpressionCode):
             self._rule(number, rule)
         rules_code, self.lines = self.lines, saved
         self.lines.extend("    " + line for line in rules_code)
-        # one local a rule, gathered once: a tuple, as the result keeps it
+        # one Python variable a rule, gathered once: a tuple, as the result keeps it
         emit("        outcomes = (" + "".join(f"o_{number}, " for number in range(len(self.policy.rules))) + ")")
         self._messages()
         emit("    decision = decide(in_scope, outcomes)")
@@ -282,8 +278,7 @@ class _Generator(ExpressionCode):
     def _definition(self, d) -> None:
         if d.params:
             args = ", ".join(f"l_{p}" for p in d.params)
-            self.non_null_locals = set()  # parameters may be null
-            body = self.expr(d.body.tree, frozenset(d.params))
+            body = self.expr(d.body.tree, definition_frame(d.params))
             emit = self.lines.append
             # No memory of earlier answers: computed again at each call, which measured as fast
             # as remembering them (a dictionary lookup and key costs what the body does).
@@ -298,7 +293,6 @@ class _Generator(ExpressionCode):
     def _guarded(self, target: str, expression: n.Expression, on_error: list[str], wrap: str = "") -> None:
         """``target = expression``, unless it fails or needs a definition that failed."""
         self.refs = set()
-        self.non_null_locals = set()
         body = self._assignment(target, expression.tree)
         if wrap:
             body.append(f"{target} = {wrap}({target})")
@@ -320,8 +314,8 @@ class _Generator(ExpressionCode):
         ``for`` statement: on Python 3.11 a comprehension is a function call of its own, which
         costs more than the few items these lists hold."""
         if self.fast_paths and isinstance(tree, (n.ListComprehension, n.ObjectComprehension)):
-            local = frozenset()
-            iterable, inner = self._loop_parts(tree.loop, local)
+            frame = Frame()
+            iterable, inner = self._loop_parts(tree.loop, frame)
             lines = [f"acc = {'[]' if isinstance(tree, n.ListComprehension) else '{}'}",
                      f"for l_{tree.loop.var} in {iterable}:"]
             indent = "    "
@@ -334,7 +328,7 @@ class _Generator(ExpressionCode):
                 lines.append(f"{indent}acc[{self._key(tree.key, inner)}] = {self.expr(tree.value, inner)}")
             lines.append(f"{target} = acc")
             return lines
-        return [f"{target} = {self.expr(tree, frozenset())}"]
+        return [f"{target} = {self.expr(tree, Frame())}"]
 
     def _scope(self) -> None:
         emit = self.lines.append

@@ -5,23 +5,25 @@ null, arrays hold no nulls, and a loop over such an array binds a variable
 that cannot be null.  Where the compiler can prove that, it emits Python's own
 subscripts and operators instead of the null-safe helpers of ``runtime``; the
 answers here are what make the generated code cost about what hand-written
-code does.  ``NullFacts`` is a mixin of the compiler's generator and reads its
-state: the checker's node types, the definitions, the parameter values.
+code does.  ``NullFacts`` is a mixin of the compiler's generator: it reads the
+checker's node types, the definitions and the parameter values, and the
+``Frame`` it is asked in says which local names are known never to be null.
+Its answers for definitions are remembered, and do not depend on where they
+are asked (a definition's parameters always count as possibly null).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.builtins import BUILTINS
+from ecfmg_policy.evaluator.frame import Frame, definition_frame
 
 
 class NullFacts:
     """Questions about values, asked while generating code (see the module docstring)."""
 
-    def non_null(self, node: n.Node, local) -> bool:
+    def non_null(self, node: n.Node, frame) -> bool:
         """Whether ``node`` never evaluates to null for a schema-valid record."""
         if not self.fast_paths:
             return False
@@ -29,16 +31,16 @@ class NullFacts:
             case n.Literal(value=value):
                 return value is not None
             case n.Name(name=name):
-                if name in local:
-                    return name in self.non_null_locals
+                if name in frame:
+                    return name in frame.non_null
                 if name in self.definitions:
                     return self._definition_answers(name, self.non_null)
                 return name in ("applicant", "data", "as_of")
-            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
+            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in frame:
                 return self.params.get(name) is not None
             case n.Attribute(target=target, name=name):
                 kind = self.types.get(id(target))
-                if not isinstance(kind, t.Obj) or not self.non_null(target, local):
+                if not isinstance(kind, t.Obj) or not self.non_null(target, frame):
                     return False
                 return name in kind.required or name in self.object_fields_non_null.get(kind, ())
             case n.ListExpr() | n.ListComprehension() | n.ObjectExpr() | n.ObjectComprehension():
@@ -48,35 +50,34 @@ class NullFacts:
             case n.Call(function=name) if name in self.definitions:
                 return self._definition_answers(name, self.non_null)
             case n.Call(function=name, args=args) if name in BUILTINS:
-                return BUILTINS[name].never_null(self.non_null(a, local) for a in args)
+                return BUILTINS[name].never_null(self.non_null(a, frame) for a in args)
             case n.Binary(left=left, right=right):
-                return self.non_null(left, local) and self.non_null(right, local)
+                return self.non_null(left, frame) and self.non_null(right, frame)
             case n.IfExpr(then=a, otherwise=b):
-                return self.non_null(a, local) and self.non_null(b, local)
+                return self.non_null(a, frame) and self.non_null(b, frame)
         return False
 
-    def items_non_null(self, node: n.Node, local) -> bool:
+    def items_non_null(self, node: n.Node, frame) -> bool:
         """Whether ``node`` is a list that is never null and holds no null."""
         if not self.fast_paths:
             return False
         match node:
-            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in local:
+            case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in frame:
                 value = self.params.get(name)
                 return isinstance(value, list) and None not in value
             case n.Attribute():
                 # arrays of a schema-valid record (or reference data) hold no nulls: no schema type
                 # admits null; an absent array is looped over as empty.  Lists inside object
                 # literals may hold anything.
-                return isinstance(self.types.get(id(node)), t.ListOf) and _from_schema_data(node, local)
-            case n.Name(name=name) if name not in local and name in self.definitions:
+                return isinstance(self.types.get(id(node)), t.ListOf) and _from_schema_data(node, frame)
+            case n.Name(name=name) if name not in frame and name in self.definitions:
                 return self._definition_answers(name, self.items_non_null)
             case n.Call(function=name) if name in self.definitions:
                 return self._definition_answers(name, self.items_non_null)
             case n.ListExpr(items=items):
-                return all(self.non_null(i, local) for i in items)
+                return all(self.non_null(i, frame) for i in items)
             case n.ListComprehension(element=element, loop=loop):
-                with self._loop_scope(loop, local) as inner:
-                    return self.non_null(element, inner)
+                return self.non_null(element, self._loop_frame(loop, frame))
         return False
 
     def _definition_answers(self, name: str, question) -> bool:
@@ -89,13 +90,10 @@ class NullFacts:
         if name in self._deciding:
             return False
         self._deciding.add(name)
-        saved = set(self.non_null_locals)
-        self.non_null_locals -= set(d.params)
         try:
-            answer = self._answers[key] = question(d.body.tree, frozenset(d.params))
+            answer = self._answers[key] = question(d.body.tree, definition_frame(d.params))
             return answer
         finally:
-            self.non_null_locals = saved
             self._deciding.discard(name)
 
     def _answer_definitions(self, order) -> None:
@@ -106,25 +104,16 @@ class NullFacts:
             self._definition_answers(name, self.non_null)
             self._definition_answers(name, self.items_non_null)
 
-    @contextmanager
-    def _loop_scope(self, loop: n.Comprehension, local):
-        """Enter a comprehension: its variable is local, and non-null when the list holds no null."""
-        saved = set(self.non_null_locals)
-        if self.items_non_null(loop.iterable, local):
-            self.non_null_locals.add(loop.var)
-        else:
-            self.non_null_locals.discard(loop.var)
-        try:
-            yield local | {loop.var}
-        finally:
-            self.non_null_locals = saved
+    def _loop_frame(self, loop: n.Comprehension, frame: Frame) -> Frame:
+        """Inside a comprehension: its variable is in scope, non-null when the list holds no null."""
+        return frame.with_loop_variable(loop.var, self.items_non_null(loop.iterable, frame))
 
     def _same_orderable_type(self, left: n.Node, right: n.Node) -> bool:
         """Both sides of one type that Python orders exactly as the language does."""
         kinds = {t.base(self.types.get(id(left), t.ANY)), t.base(self.types.get(id(right), t.ANY))}
         return len(kinds) == 1 and kinds <= {"number", "date", "string"}
 
-    def _note_object_fields(self, node: n.ObjectExpr, local) -> None:
+    def _note_object_fields(self, node: n.ObjectExpr, frame) -> None:
         """Remember which fields of this object literal's type are never null, for readers.
 
         Objects of one type can come from several literals, so a field counts only if it is
@@ -135,7 +124,7 @@ class NullFacts:
         if not isinstance(kind, t.Obj) or not self.use_object_facts:
             return
         fields = frozenset(k.value for k, v in zip(node.keys, node.values)
-                           if isinstance(k, n.Literal) and self.non_null(v, local))
+                           if isinstance(k, n.Literal) and self.non_null(v, frame))
         known = self.object_fields_non_null.get(kind)
         self.object_fields_non_null[kind] = fields if known is None else known & fields
 
@@ -143,14 +132,13 @@ class NullFacts:
         kind = self.types.get(id(node))
         return isinstance(kind, t.ListOf) and t.base(kind.item) in ("number", "date", "string")
 
-    def element_non_null(self, comprehension: n.ListComprehension, local) -> bool:
-        with self._loop_scope(comprehension.loop, local) as inner:
-            return self.non_null(comprehension.element, inner)
+    def element_non_null(self, comprehension: n.ListComprehension, frame) -> bool:
+        return self.non_null(comprehension.element, self._loop_frame(comprehension.loop, frame))
 
 
-def _from_schema_data(node: n.Node, local) -> bool:
+def _from_schema_data(node: n.Node, frame) -> bool:
     """Whether a path reads the record or the reference data (values the schemas vouch for)."""
     while isinstance(node, (n.Attribute, n.Index)):
         node = node.target
-    return isinstance(node, n.Name) and node.name in ("applicant", "data") and node.name not in local
+    return isinstance(node, n.Name) and node.name in ("applicant", "data") and node.name not in frame
 

@@ -11,7 +11,7 @@ definitions are computed (dependencies first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ecfmg_policy.errors import Diagnostic, PolicyError, did_you_mean
 from ecfmg_policy.evaluator import model as m
@@ -32,9 +32,8 @@ MAX_TYPING_ROUNDS = 6  # parameter types only choose fast paths: stop early rath
 class CheckedPolicy:
     """A policy whose names and types are sound, with its definitions in evaluation order."""
 
-    policy: m.Policy
+    policy: m.Policy  # its trees annotated: each node's type, and whether it is charged at run time
     definition_order: tuple[str, ...]
-    node_types: dict[int, t.Type]  # id(node) -> inferred type, for the compiler's fast paths
     parameter_types: dict[str, tuple] = field(default_factory=dict)  # definition -> its parameters' types
     cost: PolicyCost | None = None  # the bound on a record's work, and what the run-time budget must watch
 
@@ -44,10 +43,12 @@ def check_policy(policy: m.Policy) -> CheckedPolicy:
     order = checker.run()
     if checker.problems:
         raise PolicyError(checker.problems)
-    cost, problems = bound_policy(policy, order, checker.parameter_types)
+    cost, charged, problems = bound_policy(policy, order, checker.parameter_types)
     if problems:
         raise PolicyError(problems)
-    return CheckedPolicy(policy, order, checker.node_types, checker.parameter_types, cost)
+    types = checker.node_types
+    typed = policy.with_expressions(lambda e: replace(e, tree=n.annotated(e.tree, types, charged)))
+    return CheckedPolicy(typed, order, checker.parameter_types, cost)
 
 
 class _Checker:

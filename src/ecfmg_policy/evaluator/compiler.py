@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from ecfmg_policy.errors import Diagnostic, PolicyError
 from ecfmg_policy.evaluator import nodes as n
@@ -69,44 +69,10 @@ class CompiledPolicy:
         return self._generated[1]
 
     def __reduce__(self):
-        """Pickle (an ``Engine`` sent to other processes): the checked policy, not the generated
-        function, which is made again on the other side when first asked for.
-
-        The checker's facts are keyed by ``id(node)``, which another process does not share;
-        they travel keyed by the nodes themselves (pickle keeps each node one object) and are
-        keyed by the new ids on arrival, so the same Python is generated there."""
-        checked = self.checked
-        nodes = {id(node): node for node in _policy_nodes(checked.policy)}
-        cost = checked.cost
-        return (_unpickle_compiled, (
-            checked.policy, checked.definition_order,
-            tuple((nodes[key], kind) for key, kind in checked.node_types.items() if key in nodes),
-            checked.parameter_types,
-            None if cost is None else replace(cost, open_nodes=frozenset()),
-            None if cost is None else tuple(nodes[key] for key in cost.open_nodes if key in nodes),
-            self.effective_to, self.meter_everything, self.fast_paths))
-
-
-def _policy_nodes(policy) -> Iterator[n.Node]:
-    """Every expression node of a policy: its scope, definitions, rules, messages and outputs."""
-    expressions = [policy.scope] + [d.body for d in policy.definitions]
-    for rule in policy.rules:
-        expressions += [rule.when, rule.require, rule.blocked_when]
-        for template in (rule.message, rule.blocked_message):
-            expressions += template.expressions() if template is not None else ()
-    expressions += [o.value for o in policy.outputs]
-    for expression in expressions:
-        if expression is not None:
-            yield from n.walk(expression.tree)
-
-
-def _unpickle_compiled(policy, definition_order, node_types, parameter_types, cost, open_nodes,
-                       effective_to, meter_everything, fast_paths=True) -> CompiledPolicy:
-    if cost is not None:
-        cost = replace(cost, open_nodes=frozenset(id(node) for node in open_nodes))
-    checked = CheckedPolicy(policy, definition_order, {id(node): kind for node, kind in node_types},
-                            parameter_types, cost)
-    return CompiledPolicy(checked, effective_to, meter_everything, fast_paths)
+        """Pickle (an ``Engine`` sent to other processes): the checked policy, whose trees carry
+        their types, not the generated function, which is made again on the other side when
+        first asked for (the same Python: it is written from the checked policy alone)."""
+        return (CompiledPolicy, (self.checked, self.effective_to, self.meter_everything, self.fast_paths))
 
 
 def compile_policy(checked: CheckedPolicy, meter_everything: bool = False) -> CompiledPolicy:
@@ -176,10 +142,8 @@ class _Generator(ExpressionCode):
                  meter_everything: bool = False, fast_paths: bool = True):
         self.checked = checked
         self.meter_everything = meter_everything or checked.cost is None
-        self.open_nodes = checked.cost.open_nodes if checked.cost is not None else frozenset()
         self.policy = checked.policy
         self.fast_paths = fast_paths
-        self.types = checked.node_types if fast_paths else {}  # no type, no fast path chosen by type
         self.definitions = {d.name: d for d in self.policy.definitions}
         self.constants: dict[str, Any] = {f"P_{p.name}": p.value for p in self.policy.params}
         self.constants["PARAMS"] = {p.name: p.value for p in self.policy.params}

@@ -26,7 +26,7 @@ nested calls from its parameters' types alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ecfmg_policy.errors import Diagnostic
@@ -214,17 +214,17 @@ class Bound:
 
 @dataclass(frozen=True, slots=True)
 class PolicyCost:
-    """What the compiler and ``lint`` need: the bound of the whole policy, of each part, and
-    the nodes whose values rest on an assumed size (charged at run time)."""
+    """What ``lint`` needs: the bound of the whole policy and of each part.  Which nodes' values
+    rest on an assumed size (charged at run time) the checked tree says (``Node.charged``)."""
 
     steps: float
     parts: tuple[tuple[str, float], ...]  # (where, steps) for each definition, rule part, output
-    open_nodes: frozenset[int] = field(default_factory=frozenset)  # id(node)
 
 
 def bound_policy(policy: m.Policy, definition_order: tuple[str, ...],
-                 parameter_types: dict[str, tuple]) -> tuple[PolicyCost, list[Diagnostic]]:
-    """The policy's bound, and a problem for each part that makes it go over budget."""
+                 parameter_types: dict[str, tuple]) -> tuple[PolicyCost, frozenset[int], list[Diagnostic]]:
+    """The policy's bound, the ids of its nodes whose size is assumed (for the checker to mark
+    on the tree it returns), and a problem for each part that makes it go over budget."""
     return _Bounder(policy, definition_order, parameter_types).run()
 
 
@@ -278,10 +278,10 @@ class _Bounder:
             self._mark_open(output.value.tree, b.shape)
             parts.append((f"output `{output.name}`", output.value, b.steps + b.shape.weight))
         total = _cap(sum(steps for _, _, steps in parts))
-        cost = PolicyCost(total, tuple((where, steps) for where, _, steps in parts), frozenset(self.open_nodes))
+        cost = PolicyCost(total, tuple((where, steps) for where, _, steps in parts))
         if total <= RECORD_STEPS:
-            return cost, []
-        return cost, self._over_budget(parts, total)
+            return cost, frozenset(self.open_nodes), []
+        return cost, frozenset(self.open_nodes), self._over_budget(parts, total)
 
     def _mark_open(self, node: n.Node, shape: Shape) -> None:
         if shape.open:

@@ -7,9 +7,9 @@ point reads YAML again.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Callable
 
 from ecfmg_policy.errors import Position
 from ecfmg_policy.evaluator.nodes import Expression
@@ -130,6 +130,25 @@ class Policy:
 
     def param_values(self) -> dict[str, Any]:
         return {p.name: p.value for p in self.params}
+
+    def with_expressions(self, change: Callable[[Expression], Expression]) -> "Policy":
+        """The same policy with ``change`` applied to every expression in it (the checker gives
+        back its trees annotated with what it found)."""
+        def maybe(expression: Expression | None) -> Expression | None:
+            return None if expression is None else change(expression)
+
+        def template(message: Template | None) -> Template | None:
+            if message is None:
+                return None
+            return Template(tuple(part if isinstance(part, str) else change(part) for part in message.parts))
+
+        return replace(
+            self, scope=maybe(self.scope),
+            definitions=tuple(replace(d, body=change(d.body)) for d in self.definitions),
+            rules=tuple(replace(r, require=change(r.require), when=maybe(r.when), blocked_when=maybe(r.blocked_when),
+                                message=template(r.message), blocked_message=template(r.blocked_message))
+                        for r in self.rules),
+            outputs=tuple(replace(o, value=change(o.value)) for o in self.outputs))
 
 
 @dataclass(frozen=True, slots=True)

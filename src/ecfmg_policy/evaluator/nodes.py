@@ -4,12 +4,20 @@ Every node carries ``start`` and ``end``, character offsets into the text of
 the expression it came from; :class:`Expression` keeps that text and a way to
 turn offsets into positions in the YAML file, so any later stage can point at
 the exact character of a fault.
+
+The parser's nodes carry no type.  The checker returns a copy of the tree in
+which each node carries what it found (:func:`annotated`): its type, and
+whether walking or showing its value is charged to the budget at run time.
+Neither takes part in comparing nodes (``versions`` compares the logic of two
+versions by their trees).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from operator import attrgetter
+from typing import Any, Callable, Mapping
 
 from ecfmg_policy.errors import Position
 
@@ -20,6 +28,8 @@ class Node:
 
     start: int
     end: int
+    type: Any = field(default=None, compare=False, repr=False, kw_only=True)  # a types.Type, once checked
+    charged: bool = field(default=False, compare=False, repr=False, kw_only=True)  # its size is not bounded
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,3 +218,33 @@ def names_read(tree: Node) -> tuple[set[str], set[str]]:
         elif isinstance(node, Attribute) and isinstance(node.target, Name) and node.target.name == "params":
             params.add(node.name)
     return names, params
+
+
+@lru_cache(maxsize=None)
+def _layout(kind: type) -> tuple[Callable, tuple, tuple[tuple[int, bool], ...]]:
+    """A node class's reader of every field, a setter a field, and (index, holds a tuple of
+    nodes) for the fields that hold nodes."""
+    names = tuple(f.name for f in fields(kind))
+    setters = tuple(getattr(kind, name).__set__ for name in names)  # the slots' own descriptors
+    children = tuple((index, str(f.type).startswith("tuple")) for index, f in enumerate(fields(kind))
+                     if f.name not in ("start", "end", "type", "charged")
+                     and ("Node" in str(f.type) or "Comprehension" in str(f.type)))
+    return attrgetter(*names), setters, children
+
+
+def annotated(tree: Node, types: Mapping[int, Any], charged: frozenset[int]) -> Node:
+    """A copy of ``tree`` whose nodes carry their type and charged flag, from tables keyed by
+    the original nodes' ids (the checker's working tables, which end here)."""
+    kind = type(tree)
+    read, setters, children = _layout(kind)
+    values = list(read(tree))
+    values[2], values[3] = types.get(id(tree)), id(tree) in charged  # type, charged
+    for index, many in children:
+        value = values[index]
+        if value is not None:
+            values[index] = (tuple(annotated(v, types, charged) for v in value) if many
+                             else annotated(value, types, charged))
+    copy = object.__new__(kind)
+    for put, value in zip(setters, values):
+        put(copy, value)
+    return copy

@@ -39,7 +39,7 @@ class NullFacts:
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in frame:
                 return self.params.get(name) is not None
             case n.Attribute(target=target, name=name):
-                kind = self.types.get(id(target))
+                kind = self.type_of(target)
                 if not isinstance(kind, t.Obj) or not self.non_null(target, frame):
                     return False
                 return name in kind.required or name in self.object_fields_non_null.get(kind, ())
@@ -69,7 +69,7 @@ class NullFacts:
                 # arrays of a schema-valid record (or reference data) hold no nulls: no schema type
                 # admits null; an absent array is looped over as empty.  Lists inside object
                 # literals may hold anything.
-                return isinstance(self.types.get(id(node)), t.ListOf) and _from_schema_data(node, frame)
+                return isinstance(self.type_of(node), t.ListOf) and _from_schema_data(node, frame)
             case n.Name(name=name) if name not in frame and name in self.definitions:
                 return self._definition_answers(name, self.items_non_null)
             case n.Call(function=name) if name in self.definitions:
@@ -110,7 +110,7 @@ class NullFacts:
 
     def _same_orderable_type(self, left: n.Node, right: n.Node) -> bool:
         """Both sides of one type that Python orders exactly as the language does."""
-        kinds = {t.base(self.types.get(id(left), t.ANY)), t.base(self.types.get(id(right), t.ANY))}
+        kinds = {t.base((self.type_of(left) or t.ANY)), t.base((self.type_of(right) or t.ANY))}
         return len(kinds) == 1 and kinds <= {"number", "date", "string"}
 
     def _note_object_fields(self, node: n.ObjectExpr, frame) -> None:
@@ -120,7 +120,7 @@ class NullFacts:
         non-null in all of them.  A reader may be written before a literal of its type (an
         output's literal after a rule's reader), so the compiler writes the code again from
         the facts the last pass ended with, until a pass ends with the facts it began with."""
-        kind = self.types.get(id(node))
+        kind = self.type_of(node)
         if not isinstance(kind, t.Obj) or not self.use_object_facts:
             return
         fields = frozenset(k.value for k, v in zip(node.keys, node.values)
@@ -129,7 +129,7 @@ class NullFacts:
         self.object_fields_non_null[kind] = fields if known is None else known & fields
 
     def orderable_list(self, node: n.Node) -> bool:
-        kind = self.types.get(id(node))
+        kind = self.type_of(node)
         return isinstance(kind, t.ListOf) and t.base(kind.item) in ("number", "date", "string")
 
     def element_non_null(self, comprehension: n.ListComprehension, frame) -> bool:

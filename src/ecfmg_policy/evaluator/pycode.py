@@ -67,7 +67,7 @@ class ExpressionCode(NullFacts):
         """Python truth for a policy condition: null is false, anything but a boolean is an error."""
         if self.fast_paths and always_bool(node, self.definitions):
             return code
-        if self.types.get(id(node)) == t.BOOLEAN:
+        if self.type_of(node) == t.BOOLEAN:
             return f"({code} is True)"
         return f"truth({code})"
 
@@ -115,10 +115,10 @@ class ExpressionCode(NullFacts):
                 return self._field(target, name, frame)
             case n.Index(target=target, key=key):
                 literal = frame.arguments.get(key.name) if isinstance(key, n.Name) and key.name in frame else key
-                if (isinstance(self.types.get(id(target)), t.Obj) and isinstance(literal, n.Literal)
+                if (isinstance(self.type_of(target), t.Obj) and isinstance(literal, n.Literal)
                         and isinstance(literal.value, str)):
                     return self._field(target, literal.value, frame)  # obj["name"] is obj.name
-                if isinstance(self.types.get(id(target)), t.MapOf):
+                if isinstance(self.type_of(target), t.MapOf):
                     if self.non_null(target, frame):
                         return f"{e(target, frame)}.get({e(key, frame)})"
                     return f"({e(target, frame)} or EMPTY).get({e(key, frame)})"
@@ -155,8 +155,8 @@ class ExpressionCode(NullFacts):
                 test = f"eq({e(left, frame)}, {e(right, frame)})"
                 return test if op == "==" else f"(not {test})"
             case n.Compare(op="in" | "not in" as op, left=left, right=right):
-                if (isinstance(self.types.get(id(right)), t.ListOf) and self.non_null(right, frame)
-                        and t.base(self.types.get(id(left), t.ANY)) in ("string", "date", "null")):
+                if (isinstance(self.type_of(right), t.ListOf) and self.non_null(right, frame)
+                        and t.base((self.type_of(left) or t.ANY)) in ("string", "date", "null")):
                     return f"({e(left, frame)} {op} {self.walked(right, frame)})"
                 test = f"contains({e(right, frame)}, {e(left, frame)})"
                 return test if op == "in" else f"(not {test})"
@@ -177,9 +177,9 @@ class ExpressionCode(NullFacts):
         side rules that out; so do two numbers or two booleans."""
         if any(isinstance(x, n.ListExpr) and not x.items for x in (left, right)):
             return True  # only an empty list equals []
-        if any(isinstance(self.types.get(id(x)), (t.ListOf, t.Obj, t.MapOf)) for x in (left, right)):
+        if any(isinstance(self.type_of(x), (t.ListOf, t.Obj, t.MapOf)) for x in (left, right)):
             return False  # lists and objects: `eq`, which charges the budget for what it walks
-        kinds = {t.base(self.types.get(id(x), t.ANY)) for x in (left, right)}
+        kinds = {t.base((self.type_of(x) or t.ANY)) for x in (left, right)}
         return bool(kinds & {"string", "date", "duration", "null"}) or kinds in ({"number"}, {"boolean"})
 
     def _can_guard(self, left: n.Node, right: n.Node, frame) -> bool:
@@ -205,12 +205,12 @@ class ExpressionCode(NullFacts):
         return "(" + "".join(f"{test} and " for test in tests) + f"{operands[0]} {op} {operands[1]})"
 
     def _date_plus_duration(self, left: n.Node, right: n.Node) -> bool:
-        return self.types.get(id(left)) == t.DATE and self.types.get(id(right)) == t.DURATION
+        return self.type_of(left) == t.DATE and self.type_of(right) == t.DURATION
 
     def _plain_numbers(self, left: n.Node, right: n.Node, frame) -> bool:
         """Both sides numbers, never null: Python's ``+`` and ``-`` are the language's, with the
         range check that ``add`` and ``sub`` would make (and without their tests of kind)."""
-        return all(t.base(self.types.get(id(x), t.ANY)) == "number" and self.non_null(x, frame) for x in (left, right))
+        return all(t.base((self.type_of(x) or t.ANY)) == "number" and self.non_null(x, frame) for x in (left, right))
 
     def boolean(self, node: n.Node, frame) -> str:
         return self._as_condition(node, self.expr(node, frame))
@@ -248,7 +248,7 @@ class ExpressionCode(NullFacts):
         """Whether walking or showing ``node`` is charged to the record's budget at run time:
         where the checker's bound rests on an assumed size (``cost.py``), or everywhere when
         the policy is compiled to measure what it does."""
-        return self.meter_everything or id(node) in self.open_nodes
+        return self.meter_everything or node.charged
 
     def _call(self, node: n.Call, frame) -> str:
         args = [self.expr(a, frame) for a in node.args]
@@ -265,8 +265,9 @@ class ExpressionCode(NullFacts):
     # --- what the built-ins' fast paths (``builtins.py``) may ask of the writer -----------------
 
     def type_of(self, node: n.Node) -> t.Type | None:
-        """The checker's type of ``node``, if it gave one."""
-        return self.types.get(id(node))
+        """The checker's type of ``node``, if it gave one (none when fast paths are off: no
+        fast path is then chosen by type)."""
+        return node.type if self.fast_paths else None
 
     def temporary(self, frame: Frame) -> str | None:
         """A fresh name for a value used twice, or ``None`` where Python allows no ``:=``."""
@@ -280,13 +281,13 @@ class ExpressionCode(NullFacts):
         if isinstance(key, n.Literal) and isinstance(key.value, str):
             return repr(key.value)
         code = self.expr(key, frame)
-        if self.types.get(id(key)) == t.STRING and self.non_null(key, frame):
+        if self.type_of(key) == t.STRING and self.non_null(key, frame):
             return code
         return f"object_key({code})"
 
     def _field(self, target: n.Node, name: str, frame) -> str:
         """``target.name``: a subscript where the field is always there, else a null-safe read."""
-        kind = self.types.get(id(target))
+        kind = self.type_of(target)
         code = self.expr(target, frame)
         if isinstance(kind, (t.Obj, t.MapOf)):
             if not self.non_null(target, frame):

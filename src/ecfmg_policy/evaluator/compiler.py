@@ -26,10 +26,10 @@ from typing import Any, Callable
 from ecfmg_policy.errors import Diagnostic, PolicyError
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import runtime as rt
-from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.builtins import BUILTINS, FAST_PATH_NAMES
 from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
 from ecfmg_policy.evaluator.frame import Frame, definition_frame
+from ecfmg_policy.evaluator.nullness import NullFacts, NullTable, null_table
 from ecfmg_policy.evaluator.model import BLOCKED, ERROR, MET, NOT_APPLICABLE, UNMET
 from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool
 from ecfmg_policy.evaluator.values import display, in_range
@@ -79,22 +79,11 @@ def compile_policy(checked: CheckedPolicy, meter_everything: bool = False) -> Co
     return CompiledPolicy(checked, meter_everything=meter_everything)
 
 
-MAX_PASSES = 4  # passes to settle the object-literal facts; then none are used (always sound)
-
-
 def _generate(checked: CheckedPolicy, meter_everything: bool = False,
               fast_paths: bool = True) -> tuple[Callable[..., tuple], str]:
-    facts: dict = {}
-    for _ in range(MAX_PASSES if fast_paths else 0):
-        generator = _Generator(checked, facts, meter_everything=meter_everything)
-        code = generator.module()
-        if generator.object_fields_non_null == facts:
-            break
-        facts = dict(generator.object_fields_non_null)
-    else:
-        generator = _Generator(checked, {}, use_object_facts=False, meter_everything=meter_everything,
-                               fast_paths=fast_paths)
-        code = generator.module()
+    table = null_table(checked.policy, checked.definition_order) if fast_paths else NullTable()
+    generator = _Generator(checked, table, meter_everything=meter_everything, fast_paths=fast_paths)
+    code = generator.module()
     namespace: dict[str, Any] = dict(generator.constants)
     namespace.update(_runtime_namespace())
     filename = f"<policy {checked.policy.source}>"
@@ -138,8 +127,8 @@ def _runtime_namespace() -> dict[str, Any]:
 
 
 class _Generator(ExpressionCode):
-    def __init__(self, checked: CheckedPolicy, object_facts: dict, use_object_facts: bool = True,
-                 meter_everything: bool = False, fast_paths: bool = True):
+    def __init__(self, checked: CheckedPolicy, nulls: NullTable, meter_everything: bool = False,
+                 fast_paths: bool = True):
         self.checked = checked
         self.meter_everything = meter_everything or checked.cost is None
         self.policy = checked.policy
@@ -150,14 +139,10 @@ class _Generator(ExpressionCode):
         self.lines: list[str] = []
         self.located: list[n.Expression] = []  # what the line markers name: see _at and _line_map
         self.params = {p.name: p.value for p in self.policy.params}
-        self.object_fields_non_null: dict[t.Obj, frozenset[str]] = dict(object_facts)
-        self.use_object_facts = use_object_facts
-        self._answers: dict[tuple[str, str], bool] = {}
+        self.nulls = NullFacts(self.definitions, self.params, nulls)
         self.temporaries = 0
-        self._deciding: set[str] = set()
         self.refs: set[str] = set()  # definitions named by the expression being compiled
         self._closure = self._definition_closure()
-        self._answer_definitions(checked.definition_order)
 
     # --- layout of the generated function ------------------------------------------------
 

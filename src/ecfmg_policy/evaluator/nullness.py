@@ -5,28 +5,50 @@ null, arrays hold no nulls, and a loop over such an array binds a variable
 that cannot be null.  Where the compiler can prove that, it emits Python's own
 subscripts and operators instead of the null-safe helpers of ``runtime``; the
 answers here are what make the generated code cost about what hand-written
-code does.  ``NullFacts`` is a mixin of the compiler's generator: it reads the
-checker's node types, the definitions and the parameter values, and the
-``Frame`` it is asked in says which local names are known never to be null.
-Its answers for definitions are remembered, and do not depend on where they
-are asked (a definition's parameters always count as possibly null).
+code does.
+
+The analysis is a pass of its own, run before any code is written, as Jinja
+runs ``idtracking`` before its code generator: :func:`null_table` answers, for
+every definition, whether its value can be null and whether it is a list that
+can hold a null, and for every type of object literal, which of its fields are
+never null; the answers go into an immutable :class:`NullTable`.  The code
+writer then asks :class:`NullFacts` about each node in its ``Frame``, and the
+answers depend on nothing but the node, the frame and the table, never on the
+order in which code is written.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
 
 from ecfmg_policy.evaluator import nodes as n
 from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.builtins import BUILTINS
 from ecfmg_policy.evaluator.frame import Frame, definition_frame
 
+MAX_ROUNDS = 4  # rounds to settle the object-literal facts (each round sound: stopping costs only speed)
+
+
+@dataclass(frozen=True, slots=True)
+class NullTable:
+    """What the nullness pass found (see the module docstring)."""
+
+    never_null: frozenset[str] = frozenset()  # definitions whose value is never null
+    items_never_null: frozenset[str] = frozenset()  # definitions whose value is a list holding no null
+    object_fields: Mapping[t.Obj, frozenset[str]] = field(default_factory=dict)  # literal type -> fields never null
+
 
 class NullFacts:
-    """Questions about values, asked while generating code (see the module docstring)."""
+    """Questions about values in a frame, answered from a :class:`NullTable`."""
 
-    def non_null(self, node: n.Node, frame) -> bool:
+    def __init__(self, definitions: Mapping, params: Mapping, table: NullTable):
+        self.definitions = definitions
+        self.params = params
+        self.table = table
+
+    def non_null(self, node: n.Node, frame: Frame) -> bool:
         """Whether ``node`` never evaluates to null for a schema-valid record."""
-        if not self.fast_paths:
-            return False
         match node:
             case n.Literal(value=value):
                 return value is not None
@@ -34,21 +56,21 @@ class NullFacts:
                 if name in frame:
                     return name in frame.non_null
                 if name in self.definitions:
-                    return self._definition_answers(name, self.non_null)
+                    return name in self.table.never_null
                 return name in ("applicant", "data", "as_of")
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in frame:
                 return self.params.get(name) is not None
             case n.Attribute(target=target, name=name):
-                kind = self.type_of(target)
+                kind = target.type
                 if not isinstance(kind, t.Obj) or not self.non_null(target, frame):
                     return False
-                return name in kind.required or name in self.object_fields_non_null.get(kind, ())
+                return name in kind.required or name in self.table.object_fields.get(kind, ())
             case n.ListExpr() | n.ListComprehension() | n.ObjectExpr() | n.ObjectComprehension():
                 return True
             case n.Compare() | n.BoolOp() | n.Unary(op="not"):
                 return True
             case n.Call(function=name) if name in self.definitions:
-                return self._definition_answers(name, self.non_null)
+                return name in self.table.never_null
             case n.Call(function=name, args=args) if name in BUILTINS:
                 return BUILTINS[name].never_null(self.non_null(a, frame) for a in args)
             case n.Binary(left=left, right=right):
@@ -57,10 +79,8 @@ class NullFacts:
                 return self.non_null(a, frame) and self.non_null(b, frame)
         return False
 
-    def items_non_null(self, node: n.Node, frame) -> bool:
+    def items_non_null(self, node: n.Node, frame: Frame) -> bool:
         """Whether ``node`` is a list that is never null and holds no null."""
-        if not self.fast_paths:
-            return False
         match node:
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in frame:
                 value = self.params.get(name)
@@ -69,71 +89,111 @@ class NullFacts:
                 # arrays of a schema-valid record (or reference data) hold no nulls: no schema type
                 # admits null; an absent array is looped over as empty.  Lists inside object
                 # literals may hold anything.
-                return isinstance(self.type_of(node), t.ListOf) and _from_schema_data(node, frame)
+                return isinstance(node.type, t.ListOf) and _from_schema_data(node, frame)
             case n.Name(name=name) if name not in frame and name in self.definitions:
-                return self._definition_answers(name, self.items_non_null)
+                return name in self.table.items_never_null
             case n.Call(function=name) if name in self.definitions:
-                return self._definition_answers(name, self.items_non_null)
+                return name in self.table.items_never_null
             case n.ListExpr(items=items):
                 return all(self.non_null(i, frame) for i in items)
             case n.ListComprehension(element=element, loop=loop):
-                return self.non_null(element, self._loop_frame(loop, frame))
+                return self.non_null(element, self.loop_frame(loop, frame))
         return False
 
-    def _definition_answers(self, name: str, question) -> bool:
-        """Ask ``question`` (``non_null`` or ``items_non_null``) of a definition's body, its
-        parameters counting as possibly null; a definition being asked about already answers no."""
-        key = (name, question.__name__)
-        if key in self._answers:
-            return self._answers[key]
-        d = self.definitions[name]
-        if name in self._deciding:
-            return False
-        self._deciding.add(name)
-        try:
-            answer = self._answers[key] = question(d.body.tree, definition_frame(d.params))
-            return answer
-        finally:
-            self._deciding.discard(name)
-
-    def _answer_definitions(self, order) -> None:
-        """Answer both questions for every definition, dependencies first, so that later questions
-        find them remembered: no walk repeats (``d2: d1 + d1`` doubles nothing) or recurses through
-        a chain of definitions."""
-        for name in order:
-            self._definition_answers(name, self.non_null)
-            self._definition_answers(name, self.items_non_null)
-
-    def _loop_frame(self, loop: n.Comprehension, frame: Frame) -> Frame:
+    def loop_frame(self, loop: n.Comprehension, frame: Frame) -> Frame:
         """Inside a comprehension: its variable is in scope, non-null when the list holds no null."""
         return frame.with_loop_variable(loop.var, self.items_non_null(loop.iterable, frame))
 
-    def _same_orderable_type(self, left: n.Node, right: n.Node) -> bool:
-        """Both sides of one type that Python orders exactly as the language does."""
-        kinds = {t.base((self.type_of(left) or t.ANY)), t.base((self.type_of(right) or t.ANY))}
-        return len(kinds) == 1 and kinds <= {"number", "date", "string"}
 
-    def _note_object_fields(self, node: n.ObjectExpr, frame) -> None:
-        """Remember which fields of this object literal's type are never null, for readers.
+# --- the pass ---------------------------------------------------------------------------------
 
-        Objects of one type can come from several literals, so a field counts only if it is
-        non-null in all of them.  A reader may be written before a literal of its type (an
-        output's literal after a rule's reader), so the compiler writes the code again from
-        the facts the last pass ended with, until a pass ends with the facts it began with."""
-        kind = self.type_of(node)
-        if not isinstance(kind, t.Obj) or not self.use_object_facts:
-            return
-        fields = frozenset(k.value for k, v in zip(node.keys, node.values)
-                           if isinstance(k, n.Literal) and self.non_null(v, frame))
-        known = self.object_fields_non_null.get(kind)
-        self.object_fields_non_null[kind] = fields if known is None else known & fields
+def null_table(policy, definition_order: tuple[str, ...]) -> NullTable:
+    """Answer every definition, dependencies first, and settle which fields of each type of
+    object literal are never null.
 
-    def orderable_list(self, node: n.Node) -> bool:
-        kind = self.type_of(node)
-        return isinstance(kind, t.ListOf) and t.base(kind.item) in ("number", "date", "string")
+    Objects of one type can come from several literals, so a field counts only if it is
+    non-null in all of them.  A literal may read objects of other literal types (a window's
+    start, read where completions are made), so the facts are found in rounds: the first
+    knows nothing of object fields, each next one reads the facts the last one found, until a
+    round finds what it began with.  Every round's facts are sound, resting only on the
+    round before, so stopping early only costs fast paths.  Each definition's body is asked
+    about once a round, with its parameters possibly null: what holds there holds wherever
+    it is called."""
+    definitions = {d.name: d for d in policy.definitions}
+    params = {p.name: p.value for p in policy.params}
+    objects: dict[t.Obj, frozenset[str]] = {}
+    table = _definitions_answered(definitions, params, definition_order, objects)
+    for _ in range(MAX_ROUNDS):
+        found = _object_facts(policy, definitions, NullFacts(definitions, params, table))
+        if found == objects:
+            break
+        objects = found
+        table = _definitions_answered(definitions, params, definition_order, objects)
+    return table
 
-    def element_non_null(self, comprehension: n.ListComprehension, frame) -> bool:
-        return self.non_null(comprehension.element, self._loop_frame(comprehension.loop, frame))
+
+def _definitions_answered(definitions, params, order, objects) -> NullTable:
+    never_null: set[str] = set()
+    items_never_null: set[str] = set()
+    for name in order:  # each asked with the answers of those it needs, given before it
+        facts = NullFacts(definitions, params, NullTable(frozenset(never_null), frozenset(items_never_null), objects))
+        d = definitions[name]
+        frame = definition_frame(d.params)
+        if facts.non_null(d.body.tree, frame):
+            never_null.add(name)
+        if facts.items_non_null(d.body.tree, frame):
+            items_never_null.add(name)
+    return NullTable(frozenset(never_null), frozenset(items_never_null), dict(objects))
+
+
+def _object_facts(policy, definitions, facts: NullFacts) -> dict[t.Obj, frozenset[str]]:
+    found: dict[t.Obj, frozenset[str]] = {}
+    for tree, frame in _expressions(policy, definitions):
+        for literal, where in _literals(tree, frame, facts):
+            kind = literal.type
+            if not isinstance(kind, t.Obj):
+                continue
+            fields = frozenset(k.value for k, v in zip(literal.keys, literal.values)
+                               if isinstance(k, n.Literal) and facts.non_null(v, where))
+            previous = found.get(kind)
+            found[kind] = fields if previous is None else previous & fields
+    return found
+
+
+def _expressions(policy, definitions) -> Iterator[tuple[n.Node, Frame]]:
+    """Every expression of the policy, in the frame it is evaluated in."""
+    for d in definitions.values():
+        yield d.body.tree, definition_frame(d.params)
+    if policy.scope is not None:
+        yield policy.scope.tree, Frame()
+    for rule in policy.rules:
+        for expression in (rule.when, rule.require, rule.blocked_when):
+            if expression is not None:
+                yield expression.tree, Frame()
+        for template in (rule.message, rule.blocked_message):
+            for expression in template.expressions() if template is not None else ():
+                yield expression.tree, Frame()
+    for output in policy.outputs:
+        yield output.value.tree, Frame()
+
+
+def _literals(tree: n.Node, frame: Frame, facts: NullFacts) -> Iterator[tuple[n.ObjectExpr, Frame]]:
+    """The object literals of a tree, each with the frame it is evaluated in (no recursion)."""
+    pending = [(tree, frame)]
+    while pending:
+        node, where = pending.pop()
+        if isinstance(node, (n.ListComprehension, n.ObjectComprehension)):
+            loop = node.loop
+            inner = facts.loop_frame(loop, where)
+            pending.append((loop.iterable, where))
+            if loop.condition is not None:
+                pending.append((loop.condition, inner))
+            parts = (node.element,) if isinstance(node, n.ListComprehension) else (node.key, node.value)
+            pending.extend((part, inner) for part in parts)
+            continue
+        if isinstance(node, n.ObjectExpr):
+            yield node, where
+        pending.extend((child, where) for child in n.children(node))
 
 
 def _from_schema_data(node: n.Node, frame) -> bool:
@@ -141,4 +201,3 @@ def _from_schema_data(node: n.Node, frame) -> bool:
     while isinstance(node, (n.Attribute, n.Index)):
         node = node.target
     return isinstance(node, n.Name) and node.name in ("applicant", "data") and node.name not in frame
-

@@ -17,7 +17,6 @@ from ecfmg_policy.evaluator import types as t
 from ecfmg_policy.evaluator.builtins import BUILTINS
 from ecfmg_policy.evaluator.frame import Frame
 from ecfmg_policy.evaluator.model import Template
-from ecfmg_policy.evaluator.nullness import NullFacts
 
 _COMPARE = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -47,7 +46,7 @@ def has_loop(node: n.Node) -> bool:
 
 
 
-class ExpressionCode(NullFacts):
+class ExpressionCode:
     """Writes expressions; a mixin of the compiler's generator.  What depends on where an
     expression sits (names in scope, what is known of them, inlined arguments) comes in the
     ``Frame`` passed down; the generator itself only gathers what the code needs (the
@@ -126,7 +125,6 @@ class ExpressionCode(NullFacts):
             case n.ListExpr(items=items):
                 return "[" + ", ".join(e(i, frame) for i in items) + "]"
             case n.ObjectExpr(keys=keys, values=values):
-                self._note_object_fields(node, frame)
                 return "{" + ", ".join(f"{self._key(k, frame)}: {e(v, frame)}" for k, v in zip(keys, values)) + "}"
             case n.ListComprehension(element=element, loop=loop):
                 head, inner = self.loop(loop, frame)
@@ -263,6 +261,28 @@ class ExpressionCode(NullFacts):
         return fast if fast is not None else f"fn_{node.function}({', '.join(args)})"
 
     # --- what the built-ins' fast paths (``builtins.py``) may ask of the writer -----------------
+
+    def non_null(self, node: n.Node, frame: Frame) -> bool:
+        """Whether ``node`` never evaluates to null here (``nullness``; never, with fast paths off)."""
+        return self.fast_paths and self.nulls.non_null(node, frame)
+
+    def items_non_null(self, node: n.Node, frame: Frame) -> bool:
+        """Whether ``node`` is a list that is never null and holds no null."""
+        return self.fast_paths and self.nulls.items_non_null(node, frame)
+
+    def element_non_null(self, comprehension: n.ListComprehension, frame: Frame) -> bool:
+        """Whether each item a comprehension makes is never null."""
+        return self.non_null(comprehension.element, self.nulls.loop_frame(comprehension.loop, frame))
+
+    def orderable_list(self, node: n.Node) -> bool:
+        """A list of numbers, of dates or of strings: Python orders them as the language does."""
+        kind = self.type_of(node)
+        return isinstance(kind, t.ListOf) and t.base(kind.item) in ("number", "date", "string")
+
+    def _same_orderable_type(self, left: n.Node, right: n.Node) -> bool:
+        """Both sides of one type that Python orders exactly as the language does."""
+        kinds = {t.base(self.type_of(left) or t.ANY), t.base(self.type_of(right) or t.ANY)}
+        return len(kinds) == 1 and kinds <= {"number", "date", "string"}
 
     def type_of(self, node: n.Node) -> t.Type | None:
         """The checker's type of ``node``, if it gave one (none when fast paths are off: no

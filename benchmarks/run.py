@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from handwritten import add_years, evaluate_seed, load_schools  # noqa: E402
 
 from ecfmg_policy.api import Engine  # noqa: E402
-from ecfmg_policy.evaluator.records import convert_dates, schema_problems  # noqa: E402
+from ecfmg_policy.evaluator.records.records import convert_dates, schema_problems  # noqa: E402
 
 SEED_POLICY = ROOT / "policies" / "ecfmg-certification" / "2004-06-14.yaml"
 WORLD_DIRECTORY = ROOT / "policies" / "reference" / "world-directory.sample.json"

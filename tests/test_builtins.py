@@ -1,4 +1,4 @@
-"""The built-in functions: one table (``evaluator/builtins.py``), and every stage reading it.
+"""The built-in functions: one table (``evaluator/language/builtins.py``), and every stage reading it.
 
 The guide's §8.8 table must be the table's; each function gives what the guide
 says, through the compiled code (fast paths included) and through the reference
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from test_language import RECORD, load, policy_text, problems, value_of
 
-from ecfmg_policy.evaluator.builtins import BUILTINS, guide_table
-from ecfmg_policy.evaluator.interpreter import Interpreter
-from ecfmg_policy.evaluator.records import convert_dates
+from ecfmg_policy.evaluator.language.builtins import BUILTINS, guide_table
+from ecfmg_policy.evaluator.evaluation.interpreter import Interpreter
+from ecfmg_policy.evaluator.records.records import convert_dates
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "policy-authors-guide.md"
@@ -28,8 +28,8 @@ AS_OF = datetime.date(2020, 6, 1)
 def test_the_guides_table_of_functions_is_the_registrys():
     guide = GUIDE.read_text("utf-8")
     table = guide_table()
-    assert table in guide, ("docs/policy-authors-guide.md §8.8 differs from evaluator/builtins.py; write the "
-                            "table `python -c 'from ecfmg_policy.evaluator.builtins import guide_table; "
+    assert table in guide, ("docs/policy-authors-guide.md §8.8 differs from evaluator/language/builtins.py; write the "
+                            "table `python -c 'from ecfmg_policy.evaluator.language.builtins import guide_table; "
                             "print(guide_table())'` prints")
     section = guide[guide.index("### 8.8 Built-in functions"):guide.index("### 8.9")]
     named = {line.split("`")[1].split("(")[0] for line in section.splitlines() if line.startswith("| `")}

@@ -20,7 +20,7 @@ from cli_helpers import PASSING, ROOT, policy_with_records, run_cli, write_case
 from jsonschema import Draft4Validator, FormatChecker
 
 from ecfmg_policy.codes import CODES
-from ecfmg_policy.evaluator.schemas import SCHEMA_FILES, schema_text
+from ecfmg_policy.evaluator.records.schemas import SCHEMA_FILES, schema_text
 from ecfmg_policy.project import GUIDE_URL, PROJECT_URL, SCHEMA_BASE_URL, SCHEMAS_PATH
 
 POLICIES = ROOT / "policies" / "ecfmg-certification"
@@ -394,7 +394,7 @@ def test_paths_stay_relative_to_the_repository_reached_through_a_link_or_from_ou
 def test_outcomes_decisions_and_severities_are_named_only_in_the_model():
     """The words a result is made of are spelt once, in ``model.py``'s enums: a module that
     writes ``"blocked"`` itself would drift from them unseen (display labels aside)."""
-    from ecfmg_policy.evaluator.model import Decision, Outcome, Severity
+    from ecfmg_policy.evaluator.policy.model import Decision, Outcome, Severity
 
     words = {str(v) for enum in (Outcome, Decision, Severity) for v in enum} - {"error"}  # "error" is also a severity
     labels = {("report.py", "unmet"), ("report.py", "blocked"), ("report.py", "met"),  # how text output marks them

@@ -342,7 +342,7 @@ def test_the_coverage_table_is_as_wide_as_its_content():
 # --- item 8: messages for people, never a regular expression ------------------------------------
 
 def test_every_pattern_of_every_shipped_schema_has_words():
-    from ecfmg_policy.evaluator.schemas import PATTERN_SHAPES, SCHEMA_FILES, schema
+    from ecfmg_policy.evaluator.records.schemas import PATTERN_SHAPES, SCHEMA_FILES, schema
 
     def patterns(node):
         if isinstance(node, dict):

@@ -29,12 +29,12 @@ import pytest
 from cli_helpers import ROOT, run_cli
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import PolicyError
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator.compiler import compile_policy
-from ecfmg_policy.evaluator.evaluate import make_decider
-from ecfmg_policy.evaluator.interpreter import Interpreter
-from ecfmg_policy.evaluator.records import convert_dates
-from ecfmg_policy.evaluator.runtime import RECORD_STEPS, steps_used
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.compiler.compiler import compile_policy
+from ecfmg_policy.evaluator.evaluation.evaluate import make_decider
+from ecfmg_policy.evaluator.evaluation.interpreter import Interpreter
+from ecfmg_policy.evaluator.records.records import convert_dates
+from ecfmg_policy.evaluator.compiler.runtime import RECORD_STEPS, steps_used
 from test_language import AS_OF, RECORD, load, output_place, policy_text, value_of
 
 POLICIES = ROOT / "policies" / "ecfmg-certification"
@@ -298,7 +298,7 @@ def test_the_measure_catches_the_quadratic_windows_it_replaced(tmp_path, monkeyp
     """The 0.1 seed policy found each window's first passes by walking every pass: the same
     measure shows its steps growing fourfold, so the test above can fail.  (It is over the
     budget now: the budget is lifted here to measure it.)"""
-    monkeypatch.setattr("ecfmg_policy.evaluator.cost.RECORD_STEPS", 10 ** 9)
+    monkeypatch.setattr("ecfmg_policy.evaluator.checker.cost.RECORD_STEPS", 10 ** 9)
     seed = (POLICIES / "2004-06-14.yaml").read_text()
     name, new, old_text = QUADRATIC[0]
     old = seed.replace(new, old_text)
@@ -370,7 +370,7 @@ def test_comparing_a_written_list_with_null_compiles_without_warnings(tmp_path):
 
 
 def test_the_budget_message_reads_as_a_sentence():
-    from ecfmg_policy.evaluator.runtime import BudgetExceeded
+    from ecfmg_policy.evaluator.compiler.runtime import BudgetExceeded
     text = str(BudgetExceeded(RECORD_STEPS))
     assert re.fullmatch(r"stopped after 1,000,000 evaluation steps, the budget for one record: .+ guide\)", text)
 

@@ -26,12 +26,12 @@ from hypothesis import strategies as st
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import PolicyError
-from ecfmg_policy.evaluator.compiler import compile_policy
-from ecfmg_policy.evaluator.evaluate import make_decider
-from ecfmg_policy.evaluator.interpreter import Interpreter
-from ecfmg_policy.evaluator.runtime import steps_used
-from ecfmg_policy.evaluator.records import convert_dates
-from ecfmg_policy.evaluator.values import Duration
+from ecfmg_policy.evaluator.compiler.compiler import compile_policy
+from ecfmg_policy.evaluator.evaluation.evaluate import make_decider
+from ecfmg_policy.evaluator.evaluation.interpreter import Interpreter
+from ecfmg_policy.evaluator.compiler.runtime import steps_used
+from ecfmg_policy.evaluator.records.records import convert_dates
+from ecfmg_policy.evaluator.language.values import Duration
 from test_properties import applicant_records, as_of_for
 
 EXAMPLES = int(os.environ.get("ECFMG_FUZZ_EXAMPLES", "60"))

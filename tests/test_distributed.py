@@ -24,8 +24,8 @@ import pytest
 
 from cli_helpers import ROOT, run_cli
 from ecfmg_policy import Engine, UsageError, check_lines
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator.testing import case_files, load_case
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.tools.testing import case_files, load_case
 
 AS_OF = "2020-06-01"
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))

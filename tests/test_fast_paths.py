@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ecfmg_policy.api import Engine
-from ecfmg_policy.evaluator.testing import case_files, load_case
+from ecfmg_policy.evaluator.tools.testing import case_files, load_case
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import InputError, PolicyError, Position
-from ecfmg_policy.evaluator.lint import lint_paths
-from ecfmg_policy.evaluator.parser import ExpressionSyntaxError, parse_expression
-from ecfmg_policy.evaluator.records import _from_bytes
+from ecfmg_policy.evaluator.tools.lint import lint_paths
+from ecfmg_policy.evaluator.language.parser import ExpressionSyntaxError, parse_expression
+from ecfmg_policy.evaluator.records.records import _from_bytes
 
 INPUTS = int(os.environ.get("ECFMG_FUZZ_INPUTS", "0"))
 FUZZ = settings(max_examples=INPUTS or 120, deadline=None,

@@ -12,9 +12,9 @@ import pytest
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import PolicyError, Position
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator.parser import ExpressionSyntaxError, parse_expression
-from ecfmg_policy.evaluator.values import Duration
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.language.parser import ExpressionSyntaxError, parse_expression
+from ecfmg_policy.evaluator.language.values import Duration
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = json.loads((ROOT / "examples" / "pending.json").read_text())

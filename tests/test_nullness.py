@@ -1,4 +1,4 @@
-"""The nullness pass (``evaluator/nullness.py``): a table made before any code is written,
+"""The nullness pass (``evaluator/compiler/nullness.py``): a table made before any code is written,
 whose answers depend on the policy alone, not on the order its parts are written in."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from test_language import AS_OF, RECORD, load, policy_text
 
-from ecfmg_policy.evaluator.nullness import NullTable, null_table
+from ecfmg_policy.evaluator.compiler.nullness import NullTable, null_table
 
 # `spans` reads the `start` of objects `windows` makes; `windows` reads exam dates, never null.
 DEFINITIONS = {

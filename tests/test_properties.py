@@ -2,7 +2,7 @@
 
 Two kinds of property:
 
-* calendar arithmetic of :func:`ecfmg_policy.evaluator.values.add_duration`
+* calendar arithmetic of :func:`ecfmg_policy.evaluator.language.values.add_duration`
   (years keep month and day, 29 February clamps to 28 February; adding years
   is monotonic; 12·k months are k years; days are a ``timedelta``);
 * the seed policy run by the real engine, differentially against the
@@ -30,7 +30,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ecfmg_policy.api import Engine
-from ecfmg_policy.evaluator.values import Duration, add_duration
+from ecfmg_policy.evaluator.language.values import Duration, add_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

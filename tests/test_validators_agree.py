@@ -32,11 +32,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from ecfmg_policy.evaluator import records
-from ecfmg_policy.evaluator.records import convert_dates, jsonschema_problems, schema_problems
-from ecfmg_policy.evaluator.schemas import (PATTERN_SHAPES, native_schema, native_validator, schema, static_type,
+from ecfmg_policy.evaluator.records import records
+from ecfmg_policy.evaluator.records.records import convert_dates, jsonschema_problems, schema_problems
+from ecfmg_policy.evaluator.records.schemas import (PATTERN_SHAPES, native_schema, native_validator, schema, static_type,
                                             validator)
-from ecfmg_policy.evaluator.types import date_paths
+from ecfmg_policy.evaluator.language.types import date_paths
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 BASES = {path.stem: json.loads(path.read_text("utf-8")) for path in EXAMPLES}
@@ -442,8 +442,8 @@ def yaml_documents() -> list[tuple[str, str, object]]:
     """(label, kind, plain value) for every policy and test-case file shipped or used by the tests,
     each also spoilt: every field missing, every value of another type, an unknown key beside it."""
     from ecfmg_policy.errors import InputError
-    from ecfmg_policy.evaluator.loader import _json_ready
-    from ecfmg_policy.evaluator.yaml_source import load_yaml, to_plain
+    from ecfmg_policy.evaluator.policy.loader import _json_ready
+    from ecfmg_policy.evaluator.source.yaml_source import load_yaml, to_plain
 
     found, spoilt = [], set()
     for path in sorted([*ROOT.glob("policies/**/*.yaml"), *ROOT.glob("tests/**/*.yaml")]):

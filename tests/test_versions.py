@@ -19,9 +19,9 @@ from cli_helpers import ROOT, run_cli
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import PolicyError
-from ecfmg_policy.evaluator.policyset import load_policy_set
-from ecfmg_policy.evaluator.testing import load_case
-from ecfmg_policy.evaluator.versions import rule_fingerprint
+from ecfmg_policy.evaluator.policy.policyset import load_policy_set
+from ecfmg_policy.evaluator.tools.testing import load_case
+from ecfmg_policy.evaluator.policy.versions import rule_fingerprint
 
 POLICIES = ROOT / "policies" / "ecfmg-certification"
 BASE = json.loads((ROOT / "examples" / "eligible.json").read_text())

@@ -21,7 +21,7 @@ def __getattr__(name: str):
         from ecfmg_policy.partition import check_lines
         return check_lines
     if name == "RecordResult":
-        from ecfmg_policy.evaluator.evaluate import RecordResult
+        from ecfmg_policy.evaluator.evaluation.evaluate import RecordResult
         return RecordResult
     if name in ("PolicyError", "InputError", "UsageError"):
         from ecfmg_policy import errors

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ecfmg_policy.errors import UsageError, did_you_mean
-from ecfmg_policy.evaluator.evaluate import Evaluator, RecordResult
-from ecfmg_policy.evaluator.policyset import PolicySet, bundled_policies, bundled_world_directory, load_policy_set
-from ecfmg_policy.evaluator.records import RecordInput, load_reference
+from ecfmg_policy.evaluator.evaluation.evaluate import Evaluator, RecordResult
+from ecfmg_policy.evaluator.policy.policyset import PolicySet, bundled_policies, bundled_world_directory, load_policy_set
+from ecfmg_policy.evaluator.records.records import RecordInput, load_reference
 
 
 def load_data(policies: PolicySet, given: dict[str, Path]) -> dict[str, Any]:

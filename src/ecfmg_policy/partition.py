@@ -16,8 +16,8 @@ from typing import Iterable, Iterator
 from ecfmg_policy.api import Engine, parse_day
 from ecfmg_policy.cli.report import jsonl_line
 from ecfmg_policy.errors import InputError, UsageError
-from ecfmg_policy.evaluator.records import RecordInput, parse_record_text
-from ecfmg_policy.evaluator.yaml_source import decode_utf8
+from ecfmg_policy.evaluator.records.records import RecordInput, parse_record_text
+from ecfmg_policy.evaluator.source.yaml_source import decode_utf8
 
 __all__ = ["check_lines"]
 

@@ -22,10 +22,10 @@ from typing import Callable, Iterator
 from ecfmg_policy.api import Engine
 from ecfmg_policy.cli.report import ResultFormat
 from ecfmg_policy.errors import clip, terminal_safe
-from ecfmg_policy.evaluator.evaluate import RecordResult
-from ecfmg_policy.evaluator.model import INVALID
-from ecfmg_policy.evaluator.records import RecordInput, iter_records, lines_of_part
-from ecfmg_policy.evaluator.yaml_source import folder_files
+from ecfmg_policy.evaluator.evaluation.evaluate import RecordResult
+from ecfmg_policy.evaluator.policy.model import INVALID
+from ecfmg_policy.evaluator.records.records import RecordInput, iter_records, lines_of_part
+from ecfmg_policy.evaluator.source.yaml_source import folder_files
 
 # A JSON Lines file is cut into parts of about this size when it is worth sharing out.
 PART_BYTES = 4 * 1024 * 1024

@@ -13,7 +13,7 @@ from ecfmg_policy.cli.exits import EXIT_INVALID
 from ecfmg_policy.cli.common import DateParam, JobsParam, check_output, check_paths_exist, fail_policy, parse_data, usage_error, use_color
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import InputError, PolicyError, UsageError
-from ecfmg_policy.evaluator.policyset import find_policies
+from ecfmg_policy.evaluator.policy.policyset import find_policies
 
 
 @click.command()

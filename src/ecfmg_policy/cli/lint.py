@@ -10,8 +10,8 @@ import click
 from ecfmg_policy.cli import diagnostics as formats
 from ecfmg_policy.errors import terminal_safe
 from ecfmg_policy.cli.common import check_output, check_paths_exist, write_output
-from ecfmg_policy.evaluator.lint import lint_paths
-from ecfmg_policy.evaluator.policyset import find_policies
+from ecfmg_policy.evaluator.tools.lint import lint_paths
+from ecfmg_policy.evaluator.policy.policyset import find_policies
 
 
 def default_policy_paths() -> list[Path]:

@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter
 
-from ecfmg_policy.evaluator.evaluate import DECISIONS
+from ecfmg_policy.evaluator.evaluation.evaluate import DECISIONS
 
 DELAY = 1.5  # seconds before the line first appears
 EVERY = 0.25  # seconds between redraws

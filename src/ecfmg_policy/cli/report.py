@@ -20,10 +20,10 @@ import click
 
 from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_OPEN
 from ecfmg_policy.errors import terminal_safe as safe
-from ecfmg_policy.evaluator.evaluate import DECISIONS, RecordResult
-from ecfmg_policy.evaluator.model import (ADVISORY, BLOCKED, ELIGIBLE, ERROR, OUT_OF_SCOPE, REQUIREMENT, UNMET, Decision,
+from ecfmg_policy.evaluator.evaluation.evaluate import DECISIONS, RecordResult
+from ecfmg_policy.evaluator.policy.model import (ADVISORY, BLOCKED, ELIGIBLE, ERROR, OUT_OF_SCOPE, REQUIREMENT, UNMET, Decision,
                                           Outcome)
-from ecfmg_policy.evaluator.values import display
+from ecfmg_policy.evaluator.language.values import display
 
 _WORDS = {
     Decision.ELIGIBLE: ("ELIGIBLE", "green", "every requirement is met"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ecfmg_policy.cli.common import check_output, write_output
-from ecfmg_policy.evaluator.schemas import SCHEMA_FILES, schema_text
+from ecfmg_policy.evaluator.records.schemas import SCHEMA_FILES, schema_text
 
 
 @click.command()

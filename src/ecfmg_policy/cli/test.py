@@ -17,9 +17,9 @@ from ecfmg_policy.cli.common import check_output, check_paths_exist, parse_data,
 from ecfmg_policy.cli.lint import default_policy_paths
 from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_POLICY
 from ecfmg_policy.errors import UsageError, terminal_safe
-from ecfmg_policy.evaluator.model import Outcome
-from ecfmg_policy.evaluator.testing import CaseResult, Coverage, Runner, TestRun, case_entries, run_cases
-from ecfmg_policy.evaluator.values import display
+from ecfmg_policy.evaluator.policy.model import Outcome
+from ecfmg_policy.evaluator.tools.testing import CaseResult, Coverage, Runner, TestRun, case_entries, run_cases
+from ecfmg_policy.evaluator.language.values import display
 
 
 def _show(value) -> str:

@@ -9,9 +9,9 @@ import click
 
 from ecfmg_policy.cli.common import check_paths_exist, fail_policy
 from ecfmg_policy.errors import PolicyError, terminal_safe
-from ecfmg_policy.evaluator.policyset import PolicySet, find_policies, load_policy_set
-from ecfmg_policy.evaluator.values import display, to_json_value
-from ecfmg_policy.evaluator.versions import changes_between
+from ecfmg_policy.evaluator.policy.policyset import PolicySet, find_policies, load_policy_set
+from ecfmg_policy.evaluator.language.values import display, to_json_value
+from ecfmg_policy.evaluator.policy.versions import changes_between
 
 
 def timeline(policies: PolicySet) -> list[dict]:

@@ -1,7 +1,24 @@
-"""The stages of the engine, one module each.
+"""The engine, one sub-package per stage; read top to bottom, it is the order a record meets them.
 
-``yaml_source`` (YAML with positions) -> ``loader`` (policy files into a
-:class:`~ecfmg_policy.evaluator.model.Policy`) -> ``parser`` (expressions into
-``nodes``) -> ``checker`` (names and types) -> ``compiler`` (Python, once per
-policy) -> ``evaluate`` (one record at a time).
+- ``source``: YAML read with the line and column of every value (``yaml_source``).
+- ``language``: the expression language: its tree (``nodes``), the Lark parser
+  (``parser``), its values and calendar arithmetic, dates plus durations and how a
+  value reads in a message (``values``), its types (``types``), and the table of
+  built-in functions (``builtins``: how to add one).
+- ``policy``: policy files into plain, immutable data (``model``, ``loader``,
+  message templates included), versions and what changed between them (``versions``),
+  and the set of versions with the one in force on a date (``policyset``).
+- ``checker``: names and types checked (``checker``) and the bound on a record's
+  work (``cost``), before anything runs.
+- ``compiler``: a checked policy into one Python function: the layout and the line
+  map (``compiler``), the code of each expression (``pycode``) in its ``frame``, the
+  nullness pass (``nullness``), and what the code calls at run time (``runtime``).
+- ``records``: applicant records and reference data read and validated (``records``)
+  against the shipped JSON Schemas (``schemas``).
+- ``evaluation``: one record at a time, into a result (``evaluate``); the reference
+  interpreter the compiled code is tested against (``interpreter``).
+- ``tools``: what policy editors run besides ``check``: ``lint`` and the test-case
+  runner behind ``ecfmg-policy test`` (``testing``).
+
+``ecfmg_policy.api.Engine`` is the one place that wires them.
 """

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ecfmg_policy.errors import Diagnostic, InputError, Position, clip
-from ecfmg_policy.evaluator.schemas import (KEYED_LISTS, describe_error, json_pointer, natively_valid,
+from ecfmg_policy.evaluator.records.schemas import (KEYED_LISTS, describe_error, json_pointer, natively_valid,
                                             static_type, validator)
-from ecfmg_policy.evaluator.types import date_paths
-from ecfmg_policy.evaluator.yaml_source import (LARGEST_NUMBER, LONGEST_NUMBER, decode_utf8, folder_files,
+from ecfmg_policy.evaluator.language.types import date_paths
+from ecfmg_policy.evaluator.source.yaml_source import (LARGEST_NUMBER, LONGEST_NUMBER, decode_utf8, folder_files,
                                                 open_bytes, position_at, read_bytes, read_text)
 
 

@@ -14,20 +14,20 @@ from importlib import resources
 from pathlib import Path
 
 from ecfmg_policy.errors import Diagnostic, PolicyError, UsageError, did_you_mean
-from ecfmg_policy.evaluator.checker import check_policy
-from ecfmg_policy.evaluator.compiler import CompiledPolicy, compile_policy
-from ecfmg_policy.evaluator.loader import load_policy_file
-from ecfmg_policy.evaluator.model import Policy
-from ecfmg_policy.evaluator.versions import resolve_versions_leniently
-from ecfmg_policy.evaluator.yaml_source import FolderEntry, folder_files
+from ecfmg_policy.evaluator.checker.checker import check_policy
+from ecfmg_policy.evaluator.compiler.compiler import CompiledPolicy, compile_policy
+from ecfmg_policy.evaluator.policy.loader import load_policy_file
+from ecfmg_policy.evaluator.policy.model import Policy
+from ecfmg_policy.evaluator.policy.versions import resolve_versions_leniently
+from ecfmg_policy.evaluator.source.yaml_source import FolderEntry, folder_files
 
 
 def bundled_policies() -> Path:
     """The default policy set: inside the installed package, or at the repository root when run from a checkout."""
-    packaged = Path(str(resources.files("ecfmg_policy"))) / "policies"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "policies"
+    package = Path(str(resources.files("ecfmg_policy")))
+    if (package / "policies").is_dir():
+        return package / "policies"
+    return package.resolve().parents[1] / "policies"  # src/ecfmg_policy -> the checkout's root
 
 
 def find_policies(given: Path | None = None) -> Path:

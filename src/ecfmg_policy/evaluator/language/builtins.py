@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable, Iterable, Sequence
 
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator.runtime import (ORDER_KINDS, EvaluationError, add, ge, items, require_orderable, show,
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.compiler.runtime import (ORDER_KINDS, EvaluationError, add, ge, items, require_orderable, show,
                                             spend, truth, walk)
-from ecfmg_policy.evaluator import types as t
-from ecfmg_policy.evaluator.values import an, display, type_name
+from ecfmg_policy.evaluator.language import types as t
+from ecfmg_policy.evaluator.language.values import an, display, type_name
 
 
 class Takes(StrEnum):

@@ -22,10 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator import types as t
-from ecfmg_policy.evaluator.builtins import BUILTINS
-from ecfmg_policy.evaluator.frame import Frame, definition_frame
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.language import types as t
+from ecfmg_policy.evaluator.language.builtins import BUILTINS
+from ecfmg_policy.evaluator.compiler.frame import Frame, definition_frame
 
 MAX_ROUNDS = 4  # rounds to settle the object-literal facts (each round sound: stopping costs only speed)
 

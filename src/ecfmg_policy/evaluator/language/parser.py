@@ -18,8 +18,8 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from ecfmg_policy.errors import Diagnostic, Position
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator.values import make_duration
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.language.values import make_duration
 
 
 MAX_DEPTH = 50  # levels of nesting; generated Python must stay well inside CPython's own limits

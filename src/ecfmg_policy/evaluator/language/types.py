@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from ecfmg_policy.evaluator.values import Duration
+from ecfmg_policy.evaluator.language.values import Duration
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Callable
 
 from ecfmg_policy.errors import Position
-from ecfmg_policy.evaluator.nodes import Expression
+from ecfmg_policy.evaluator.language.nodes import Expression
 
 class Outcome(StrEnum):
     """What a rule came to for one record (its value is what results and reports say)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from ecfmg_policy.evaluator import nodes as n
+from ecfmg_policy.evaluator.language import nodes as n
 
 
 @dataclass(frozen=True, slots=True)

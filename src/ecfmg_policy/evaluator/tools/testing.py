@@ -25,12 +25,12 @@ from typing import Any
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, UsageError, did_you_mean
-from ecfmg_policy.evaluator.evaluate import RecordResult
-from ecfmg_policy.evaluator.loader import check_structure
-from ecfmg_policy.evaluator.model import Outcome
-from ecfmg_policy.evaluator.records import parse_record_text
-from ecfmg_policy.evaluator.values import to_json_value
-from ecfmg_policy.evaluator.yaml_source import (FolderEntry, YMap, decode_utf8, folder_files, load_yaml, not_regular,
+from ecfmg_policy.evaluator.evaluation.evaluate import RecordResult
+from ecfmg_policy.evaluator.policy.loader import check_structure
+from ecfmg_policy.evaluator.policy.model import Outcome
+from ecfmg_policy.evaluator.records.records import parse_record_text
+from ecfmg_policy.evaluator.language.values import to_json_value
+from ecfmg_policy.evaluator.source.yaml_source import (FolderEntry, YMap, decode_utf8, folder_files, load_yaml, not_regular,
                                                 read_inside, read_text, to_plain)
 
 FAILING = (Outcome.UNMET, Outcome.BLOCKED)

@@ -23,7 +23,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ecfmg_policy.errors import clip
-from ecfmg_policy.evaluator import types as t
+from ecfmg_policy.evaluator.language import types as t
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator

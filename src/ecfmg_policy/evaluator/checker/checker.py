@@ -14,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ecfmg_policy.errors import Diagnostic, PolicyError, did_you_mean
-from ecfmg_policy.evaluator import model as m
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator import types as t
-from ecfmg_policy.evaluator.builtins import BUILTINS
-from ecfmg_policy.evaluator.cost import PolicyCost, bound_policy
-from ecfmg_policy.evaluator.parser import RESERVED as RESERVED_WORDS
-from ecfmg_policy.evaluator.schemas import static_type
-from ecfmg_policy.evaluator.values import an
+from ecfmg_policy.evaluator.policy import model as m
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.language import types as t
+from ecfmg_policy.evaluator.language.builtins import BUILTINS
+from ecfmg_policy.evaluator.checker.cost import PolicyCost, bound_policy
+from ecfmg_policy.evaluator.language.parser import RESERVED as RESERVED_WORDS
+from ecfmg_policy.evaluator.records.schemas import static_type
+from ecfmg_policy.evaluator.language.values import an
 
 ROOTS = ("applicant", "params", "data", "as_of")
 _ORDERED = {"number", "date", "string"}

@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ecfmg_policy.errors import Diagnostic
-from ecfmg_policy.evaluator import model as m
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator import types as t
-from ecfmg_policy.evaluator.builtins import BUILTINS, Size
-from ecfmg_policy.evaluator.runtime import RECORD_STEPS
-from ecfmg_policy.evaluator.schemas import KEYED_LISTS, schema
+from ecfmg_policy.evaluator.policy import model as m
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.language import types as t
+from ecfmg_policy.evaluator.language.builtins import BUILTINS, Size
+from ecfmg_policy.evaluator.compiler.runtime import RECORD_STEPS
+from ecfmg_policy.evaluator.records.schemas import KEYED_LISTS, schema
 
 ASSUMED_SIZE = 10_000  # items or characters of a value no schema bounds (the run-time budget checks it)
 MAX_CALL_NESTING = 8  # calls bounded from their arguments' shapes, nested; deeper ones from types alone

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from ecfmg_policy.evaluator.values import (DateOutOfRange, Duration, NumberOutOfRange, add_duration, an, display,
+from ecfmg_policy.evaluator.language.values import (DateOutOfRange, Duration, NumberOutOfRange, add_duration, an, display,
                                            in_range, type_name)
 
 

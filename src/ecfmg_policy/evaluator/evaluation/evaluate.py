@@ -14,11 +14,11 @@ from functools import cached_property
 from typing import Any, NamedTuple, Sequence
 
 from ecfmg_policy.errors import Diagnostic
-from ecfmg_policy.evaluator.compiler import CompiledPolicy
-from ecfmg_policy.evaluator.model import (BLOCKED, ELIGIBLE, INELIGIBLE, INVALID, MET, NOT_APPLICABLE, OUT_OF_SCOPE,
+from ecfmg_policy.evaluator.compiler.compiler import CompiledPolicy
+from ecfmg_policy.evaluator.policy.model import (BLOCKED, ELIGIBLE, INELIGIBLE, INVALID, MET, NOT_APPLICABLE, OUT_OF_SCOPE,
                                           PENDING, REQUIREMENT, Decision)
-from ecfmg_policy.evaluator.records import convert_dates, schema_problems
-from ecfmg_policy.evaluator.values import to_json_value
+from ecfmg_policy.evaluator.records.records import convert_dates, schema_problems
+from ecfmg_policy.evaluator.language.values import to_json_value
 
 DECISIONS = tuple(d.value for d in Decision)  # in the order reports count them
 

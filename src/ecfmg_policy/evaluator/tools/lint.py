@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Iterator
 
 from ecfmg_policy.errors import Diagnostic, PolicyError
-from ecfmg_policy.evaluator import model as m
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator.policyset import analyse_policy_set, policy_files
+from ecfmg_policy.evaluator.policy import model as m
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.policy.policyset import analyse_policy_set, policy_files
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, clip, did_you_mean
-from ecfmg_policy.evaluator import model as m
-from ecfmg_policy.evaluator.parser import ExpressionSyntaxError, parse_expression
-from ecfmg_policy.evaluator.schemas import describe_error, natively_valid, validator
-from ecfmg_policy.evaluator.values import parse_duration
-from ecfmg_policy.evaluator.yaml_source import YMap, YNode, YScalar, YSeq, load_yaml, read_text, to_plain
+from ecfmg_policy.evaluator.policy import model as m
+from ecfmg_policy.evaluator.language.parser import ExpressionSyntaxError, parse_expression
+from ecfmg_policy.evaluator.records.schemas import describe_error, natively_valid, validator
+from ecfmg_policy.evaluator.language.values import parse_duration
+from ecfmg_policy.evaluator.source.yaml_source import YMap, YNode, YScalar, YSeq, load_yaml, read_text, to_plain
 
 _DEFINITION_KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$")
 

@@ -22,12 +22,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator.checker import CheckedPolicy
-from ecfmg_policy.evaluator.model import (BLOCKED, ELIGIBLE, ERROR, INELIGIBLE, MET, NOT_APPLICABLE, OUT_OF_SCOPE,
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.checker.checker import CheckedPolicy
+from ecfmg_policy.evaluator.policy.model import (BLOCKED, ELIGIBLE, ERROR, INELIGIBLE, MET, NOT_APPLICABLE, OUT_OF_SCOPE,
                                           PENDING, REQUIREMENT, UNMET)
-from ecfmg_policy.evaluator.runtime import RECORD_STEPS, BudgetExceeded, EvaluationError, explain
-from ecfmg_policy.evaluator.values import NumberOutOfRange, Duration, add_duration, an, display, in_range, type_name
+from ecfmg_policy.evaluator.compiler.runtime import RECORD_STEPS, BudgetExceeded, EvaluationError, explain
+from ecfmg_policy.evaluator.language.values import NumberOutOfRange, Duration, add_duration, an, display, in_range, type_name
 
 
 

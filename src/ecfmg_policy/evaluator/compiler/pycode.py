@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator import types as t
-from ecfmg_policy.evaluator.builtins import BUILTINS
-from ecfmg_policy.evaluator.frame import Frame
-from ecfmg_policy.evaluator.model import Template
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.language import types as t
+from ecfmg_policy.evaluator.language.builtins import BUILTINS
+from ecfmg_policy.evaluator.compiler.frame import Frame
+from ecfmg_policy.evaluator.policy.model import Template
 
 _COMPARE = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "div"}

@@ -14,8 +14,8 @@ import datetime
 from dataclasses import dataclass, replace
 
 from ecfmg_policy.errors import Diagnostic, did_you_mean
-from ecfmg_policy.evaluator import model as m
-from ecfmg_policy.evaluator import nodes as n
+from ecfmg_policy.evaluator.policy import model as m
+from ecfmg_policy.evaluator.language import nodes as n
 
 
 def resolve_versions_leniently(files: list[m.PolicyFile], complete: bool) -> tuple[list[m.Policy], list[Diagnostic]]:

@@ -24,15 +24,15 @@ from functools import cached_property
 from typing import Any, Callable
 
 from ecfmg_policy.errors import Diagnostic, PolicyError
-from ecfmg_policy.evaluator import nodes as n
-from ecfmg_policy.evaluator import runtime as rt
-from ecfmg_policy.evaluator.builtins import BUILTINS, FAST_PATH_NAMES
-from ecfmg_policy.evaluator.checker import CheckedPolicy, referenced_definitions
-from ecfmg_policy.evaluator.frame import Frame, definition_frame
-from ecfmg_policy.evaluator.nullness import NullFacts, NullTable, null_table
-from ecfmg_policy.evaluator.model import BLOCKED, ERROR, MET, NOT_APPLICABLE, UNMET
-from ecfmg_policy.evaluator.pycode import ExpressionCode, always_bool
-from ecfmg_policy.evaluator.values import display, in_range
+from ecfmg_policy.evaluator.language import nodes as n
+from ecfmg_policy.evaluator.compiler import runtime as rt
+from ecfmg_policy.evaluator.language.builtins import BUILTINS, FAST_PATH_NAMES
+from ecfmg_policy.evaluator.checker.checker import CheckedPolicy, referenced_definitions
+from ecfmg_policy.evaluator.compiler.frame import Frame, definition_frame
+from ecfmg_policy.evaluator.compiler.nullness import NullFacts, NullTable, null_table
+from ecfmg_policy.evaluator.policy.model import BLOCKED, ERROR, MET, NOT_APPLICABLE, UNMET
+from ecfmg_policy.evaluator.compiler.pycode import ExpressionCode, always_bool
+from ecfmg_policy.evaluator.language.values import display, in_range
 
 
 

@@ -1,0 +1,1 @@
+"""Before anything runs: names and types are checked, and a record's work is bounded."""

@@ -1,0 +1,1 @@
+"""A checked policy into one Python function, and what that function calls at run time."""

@@ -1,0 +1,1 @@
+"""The policy language: its tree, its parser, its values and dates, its types, its built-in functions."""

@@ -1,0 +1,1 @@
+"""Applicant records and reference data: read, refused with a place when bad, validated against the schemas."""

@@ -328,6 +328,10 @@ class _Checker:
                               did_you_mean(name, known) or "functions: " + ", ".join(sorted(BUILTINS)),
                               code="unknown-name")
         row = BUILTINS[name]
+        if node.generator is not None and not row.walks:
+            return self.error(ex, node, f"`{name}` takes values, not a comprehension",
+                              f"write `{name}(a, b)`; `first(x for x in xs)` gives the first item of a list",
+                              code="arity")
         fewest, most = row.fewest, row.most
         if len(args) < fewest or (most is not None and len(args) > most):
             wanted = str(fewest) if most == fewest else f"{fewest} to {most}" if most else f"at least {fewest}"

@@ -117,7 +117,7 @@ def _line_map(filename: str, code: str, located: list[n.Expression]) -> rt.LineM
 def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains", "eq",
                                                   "add", "sub", "mul", "div", "neg", "truth",
-                                                  "object_key", "walk", "show", "output", "spend", "start_budget",
+                                                  "object_key", "walk", "listed", "show", "output", "spend", "start_budget",
                                                   "budget_left", "resume_budget", "plus_duration", "need")}
     names.update({f"fn_{name}": row.run for name, row in BUILTINS.items()})
     names.update(FAST_PATH_NAMES)

@@ -234,7 +234,9 @@ class ExpressionCode:
         charged again: these sit inside the hottest loops."""
         code = self.expr(node, frame) if code is None else code
         if not self.charged(node):
-            return f"({code} or ())"
+            if isinstance(self.type_of(node), t.ListOf) or isinstance(node, (n.ListExpr, n.ListComprehension)):
+                return f"({code} or ())"
+            return f"listed({code})"  # what the checker could not type may be text or an object
         if isinstance(node, (n.ListExpr, n.ListComprehension)):
             return code
         if (isinstance(node, n.Attribute) and isinstance(node.target, n.Name) and node.target.name == "params"
@@ -257,7 +259,7 @@ class ExpressionCode:
             inlined = self._inline(node, args, frame)
             return inlined if inlined is not None else f"f_{node.function}({', '.join(args)})"
         row = BUILTINS[node.function]
-        fast = row.fast(self, node, args, frame) if row.fast is not None and self.fast_paths else None
+        fast = row.fast(self, node, args, frame) if row.fast is not None and (self.fast_paths or row.lazy) else None
         return fast if fast is not None else f"fn_{node.function}({', '.join(args)})"
 
     # --- what the built-ins' fast paths (``builtins.py``) may ask of the writer -----------------

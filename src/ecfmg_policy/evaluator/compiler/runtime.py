@@ -97,6 +97,17 @@ def walk(xs):
     raise EvaluationError(f"cannot loop over {an(type_name(xs))}; expected a list")
 
 
+def listed(xs):
+    """What a loop walks whose size the checker has already bounded, when it could not tell it
+    is a list: a list (null is the empty list), uncharged; anything else is refused as by
+    :func:`walk`, never looped over letter by letter or key by key as Python would."""
+    if xs is None:
+        return ()
+    if isinstance(xs, (list, tuple)):
+        return xs
+    raise EvaluationError(f"cannot loop over {an(type_name(xs))}; expected a list")
+
+
 MAX_SHOWN_DEPTH = 100  # lists in lists: deeper than any real value, shallow enough for Python's own limits
 
 

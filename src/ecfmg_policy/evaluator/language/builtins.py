@@ -78,6 +78,8 @@ class Builtin:
     signature: str  # the guide's first column
     doc: str  # what it gives, in one line
     nulls: str  # its null and empty cases
+    lazy: bool = False  # stops at the argument or item that decides: its meaning, so ``fast`` is
+    #                     written with fast paths off too
 
     @property
     def fixed_type(self) -> t.Type | None:
@@ -393,18 +395,18 @@ _ROWS = (
     Builtin("sum", fn_sum, 1, 1, Takes.LIST, t.NUMBER, always, True, Size.ONE, None,
             "`sum(xs)`", "the total of the numbers in the list", "nulls are skipped; `sum([])` is `0`"),
     Builtin("all", fn_all, 1, 1, Takes.LIST, t.BOOLEAN, always, True, Size.ONE, _fast_quantifier,
-            "`all(xs)`", "true if every item is true", "`all([])` is `true`; a null item counts as false"),
+            "`all(xs)`", "true if every item is true", "`all([])` is `true`; a null item counts as false", lazy=True),
     Builtin("any", fn_any, 1, 1, Takes.LIST, t.BOOLEAN, always, True, Size.ONE, _fast_quantifier,
-            "`any(xs)`", "true if some item is true", "`any([])` is `false`"),
+            "`any(xs)`", "true if some item is true", "`any([])` is `false`", lazy=True),
     Builtin("none", fn_none, 1, 1, Takes.LIST, t.BOOLEAN, always, True, Size.ONE, _fast_quantifier,
-            "`none(xs)`", "true if no item is true", "`none([])` is `true`"),
+            "`none(xs)`", "true if no item is true", "`none([])` is `true`", lazy=True),
     Builtin("first", fn_first, 1, 1, Takes.LIST, _item_type, never, True, Size.ITEM, None,
             "`first(xs)`", "the first item", "`null` for an empty list or null"),
     Builtin("join", fn_join, 1, 2, Takes.LIST, t.STRING, always, True, Size.TEXT, _fast_join,
             "`join(xs)`, `join(xs, sep)`", "the items as text (shown as in §6), separated by `sep`, default `\", \"`",
             "nulls are skipped; `join([])` is `\"\"`"),
     Builtin("coalesce", fn_coalesce, 1, None, Takes.ANYTHING, _first_present_type, any, False, Size.ARGUMENT,
-            _fast_coalesce, "`coalesce(a, b, …)`", "the first argument that is not null", "`null` if all are"),
+            _fast_coalesce, "`coalesce(a, b, …)`", "the first argument that is not null", "`null` if all are", lazy=True),
     Builtin("sort", fn_sort, 1, 1, Takes.LIST, _sorted_type, always, True, Size.SAME_LIST, _fast_sort,
             "`sort(xs)`", "the items that are not null, smallest first (numbers, dates or strings)",
             "`sort(null)` is `[]`; items that cannot be compared are an error"),

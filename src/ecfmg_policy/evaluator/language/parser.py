@@ -150,6 +150,13 @@ class _ToNodes(Transformer):
 
     def object(self, meta, *entries):
         entries = [e for e in entries if e is not None]
+        seen = set()
+        for key, *_ in entries:
+            if isinstance(key, n.Literal) and isinstance(key.value, str):
+                if key.value in seen:  # Python keeps the last, a reader may expect the first: say so
+                    raise _BadLiteral(key.start, f"the key `{key.value}` appears twice in this object",
+                                      "write each key once")
+                seen.add(key.value)
         return n.ObjectExpr(*self._span(meta), tuple(e[0] for e in entries), tuple(e[1] for e in entries))
 
     def object_comprehension(self, meta, entry, loop):

@@ -4,11 +4,12 @@ Usage::
 
     python benchmarks/run.py [--records N] [--seed S] [--end-to-end N] [--memory-records M] [--json]
 
-One run generates N synthetic, schema-valid applicant records (the same kind
-of records as the property tests in ``tests/test_properties.py``: graduates
-and students at the sample schools, random application completeness and
-credential statuses, 0-12 exam attempts around seven-year window edges and
-29 February, as-of dates 2005-2020), then measures:
+One run generates N synthetic, schema-valid applicant records with
+``benchmarks/synthetic.py``, the generator the property tests in
+``tests/test_properties.py`` draw from too (graduates and students at the
+sample schools, random application completeness and credential statuses,
+0-12 exam attempts around seven-year window edges and 29 February, as-of
+dates 2005-2020; the same seed, the same records), then measures:
 
 (a) records per second of ``benchmarks/handwritten.py``'s ``evaluate_seed``
     on the date-converted records;
@@ -34,10 +35,8 @@ otherwise the two do not compute the same thing and the ratio means little).
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import random
 import subprocess
 import sys
 import time
@@ -47,7 +46,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from handwritten import add_years, evaluate_seed, load_schools  # noqa: E402
+from handwritten import evaluate_seed, load_schools  # noqa: E402
+from synthetic import FIRST_AS_OF, make_records  # noqa: E402
 
 from ecfmg_policy.api import Engine  # noqa: E402
 from ecfmg_policy.evaluator.records.records import convert_dates, schema_problems  # noqa: E402
@@ -61,160 +61,6 @@ RATIO_REPEATS = 9  # turns of the hand-written and the policy evaluation for the
 STARTUP_RUNS = 11
 THROUGHPUT_BAR = 0.5  # policy / hand-written, at least
 STARTUP_BAR = 2.0  # check / bare imports, at most
-
-REQUIRED = ("USMLE_STEP1", "USMLE_STEP2_CK", "USMLE_STEP2_CS")
-ALL_EXAMS = REQUIRED + ("USMLE_STEP3", "OET_MEDICINE")
-SCHOOL_REFS = (("F0000101", "IN"), ("F0000202", "PH"), ("F0000303", "MX"), ("F0000404", "IE"),
-               ("F0000505", "NG"), ("F0000999", "BR"), ("U0000001", "US"))
-FIRST_EXAM_DAY, LAST_EXAM_DAY = datetime.date(2004, 1, 1), datetime.date(2020, 12, 31)
-FIRST_AS_OF, LAST_AS_OF = datetime.date(2005, 1, 1), datetime.date(2020, 12, 31)
-LEAP_DAYS = [datetime.date(y, 2, 29) for y in (2004, 2008, 2012, 2016, 2020)]
-ONE_DAY = datetime.timedelta(days=1)
-
-
-# --- synthetic records ------------------------------------------------------------
-
-class RecordMaker:
-    """Random schema-valid applicant records, the ``random`` twin of the property-test strategy."""
-
-    def __init__(self, seed: int):
-        self.rng = random.Random(seed)
-
-    def day(self, low: datetime.date, high: datetime.date) -> datetime.date:
-        return low + datetime.timedelta(days=self.rng.randint(0, (high - low).days))
-
-    def exam_day(self) -> datetime.date:
-        if self.rng.random() < 0.1:
-            return self.rng.choice(LEAP_DAYS)
-        return self.day(FIRST_EXAM_DAY, LAST_EXAM_DAY)
-
-    def anchor(self) -> datetime.date:
-        if self.rng.random() < 0.15:
-            return self.rng.choice(LEAP_DAYS[:3])
-        return self.day(FIRST_EXAM_DAY, datetime.date(2013, 12, 30))
-
-    def attempt_day(self, anchor: datetime.date) -> datetime.date:
-        """Anywhere, on the anchor, seven years after it (± a day), or near it."""
-        end = add_years(anchor, 7)
-        choice = self.rng.choice(["any", "anchor", "end", "end", "end+1", "end+1", "end-1", "near", "near", "near"])
-        day = {"any": None, "anchor": anchor, "end": end, "end+1": end + ONE_DAY, "end-1": end - ONE_DAY,
-               "near": anchor + datetime.timedelta(days=self.rng.randint(-400, 2700))}[choice]
-        return min(max(day or self.exam_day(), FIRST_EXAM_DAY), LAST_EXAM_DAY)
-
-    def attempt(self, exams: list[str], results: list[str], anchors: list[datetime.date]) -> dict:
-        attempt = {"exam": self.rng.choice(exams), "date": self.attempt_day(self.rng.choice(anchors)).isoformat(),
-                   "result": self.rng.choice(results)}
-        if self.rng.random() < 0.5:
-            attempt["score"] = self.rng.randint(150, 280)
-        return attempt
-
-    def attempts(self) -> list[dict]:
-        rng = self.rng
-        anchors = [self.anchor() for _ in range(rng.randint(1, 3))]
-        kind = rng.choice(["passer", "passer", "repeater", "random"])
-        mixed = list(REQUIRED) * 3 + list(ALL_EXAMS)
-        if kind == "passer":  # passes each required exam near the first anchor, the first often on it
-            order = rng.sample(REQUIRED, 3)
-            days = [anchors[0] if rng.random() < 2 / 3 else self.attempt_day(anchors[0])]
-            days += [self.attempt_day(anchors[0]) for _ in order[1:]]
-            out = [{"exam": e, "date": d.isoformat(), "result": "pass"} for e, d in zip(order, days)]
-            out += [self.attempt(mixed, ["pass", "fail", "fail", "incomplete"], anchors)
-                    for _ in range(rng.randint(0, 9))]
-            rng.shuffle(out)
-            return out
-        if kind == "repeater":  # keeps failing one exam: the attempt limit
-            exams = [rng.choice(REQUIRED)] * 10 + list(ALL_EXAMS)
-            return [self.attempt(exams, ["fail", "fail", "fail", "pass", "incomplete"], anchors)
-                    for _ in range(rng.randint(6, 12))]
-        return [self.attempt(mixed, ["pass", "pass", "fail", "incomplete"], anchors)
-                for _ in range(rng.randint(0, 12))]
-
-    def field(self, tidy: bool, good, *others):
-        if tidy and self.rng.random() < 14 / 15:
-            return good
-        return self.rng.choice((good, *others))
-
-    def record(self) -> dict:
-        rng = self.rng
-        tidy = rng.random() < 2 / 3
-        school_id, country = self.field(tidy, SCHOOL_REFS[0], *SCHOOL_REFS[1:])
-        if rng.random() < 0.05:
-            country = rng.choice(["IN", "US", "CA", "BR"])
-        status = rng.choice(["graduate", "student"])
-        record: dict = {
-            "name": {"given": rng.choice(["Asha", "Jun", "María"]), "family": rng.choice(["Raman", "Okafor", "Li"])},
-            "date_of_birth": self.day(datetime.date(1960, 1, 1), datetime.date(2000, 12, 31)).isoformat(),
-            "status": status,
-            "medical_school": {"world_directory_id": school_id, "name": "A School", "country": country},
-        }
-        usmle_id = self.field(tidy, "5-123-456-7", "51234567", None)
-        if usmle_id is not None:
-            record["usmle_id"] = usmle_id
-        education: dict = {"academic_years_completed": self.field(tidy, rng.randint(4, 7), 0, 3)}
-        graduation = self.field(tidy, self.day(datetime.date(2000, 1, 1), datetime.date(2015, 12, 31)),
-                                self.day(datetime.date(1980, 1, 1), datetime.date(2020, 12, 31)))
-        if status == "graduate" or rng.random() < 0.5:
-            education["graduation_date"] = graduation.isoformat()
-        diploma_received = self.field(tidy, True, False, None)
-        if diploma_received is not None:
-            education["diploma_received"] = diploma_received
-        credentials = {}
-        for key in ("diploma", "transcript"):
-            status_ = self.field(tidy, "verified", "not_submitted", "pending", "rejected", None)
-            if status_ is not None:
-                credentials[key] = {"status": status_}
-                if status_ == "verified" and rng.random() < 0.5:
-                    credentials[key]["verified_on"] = self.exam_day().isoformat()
-        if credentials or rng.random() < 0.5:
-            education["credentials"] = credentials
-        record["education"] = education
-        if self.field(tidy, True, False):
-            application: dict = {"submitted_on": self.exam_day().isoformat()}
-            submitted_as = rng.choice([None, "student", "graduate"])
-            if submitted_as is not None:
-                application["submitted_as"] = submitted_as
-            fee = self.field(tidy, rng.choice([75, 75.0, 160]), 0, 74, 74.99, None)
-            if fee is not None:
-                application["fee_paid_usd"] = fee
-            for key in ("identity_confirmed", "purpose_acknowledged"):
-                value = self.field(tidy, True, False, None)
-                if value is not None:
-                    application[key] = value
-            record["application"] = application
-        attempts = self.attempts()
-        if attempts or rng.random() < 0.5:
-            record["exams"] = attempts
-        if rng.random() < 0.2:
-            issued_on = self.exam_day()
-            if attempts and rng.random() < 0.5:
-                last = max(datetime.date.fromisoformat(a["date"]) for a in attempts)
-                issued_on = min(max(last + datetime.timedelta(days=rng.randint(-1, 300)), FIRST_EXAM_DAY),
-                                LAST_EXAM_DAY)
-            record["certificate"] = {"number": "0-123-456-7", "issued_on": issued_on.isoformat()}
-        return record
-
-    def as_of(self, record: dict) -> datetime.date:
-        """2005-2020, often after the attempts, on an attempt's date, or on a window's edge."""
-        rng = self.rng
-        days = [datetime.date.fromisoformat(a["date"]) for a in record.get("exams", [])]
-        mode = rng.randint(0, 3)
-        if not days or mode == 0:
-            day = self.day(FIRST_AS_OF, LAST_AS_OF)
-        elif mode == 1:
-            day = self.day(min(max(days), LAST_AS_OF), LAST_AS_OF)
-        else:
-            base = rng.choice(days)
-            day = rng.choice([base, base - ONE_DAY, base + ONE_DAY, add_years(base, 7), add_years(base, 7) + ONE_DAY])
-        return min(max(day, FIRST_AS_OF), LAST_AS_OF)
-
-
-def make_records(count: int, seed: int) -> list[tuple[dict, datetime.date]]:
-    maker = RecordMaker(seed)
-    out = []
-    for _ in range(count):
-        record = maker.record()
-        out.append((record, maker.as_of(record)))
-    return out
 
 
 # --- timing ---------------------------------------------------------------------------

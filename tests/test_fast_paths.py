@@ -22,7 +22,7 @@ from ecfmg_policy.evaluator.tools.testing import case_files, load_case
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from run import make_records  # noqa: E402  (the benchmark's generator of applicants)
+from synthetic import make_records  # noqa: E402  (the generator of applicants the benchmark and property tests share)
 
 CASES = case_files([ROOT / "policies" / "ecfmg-certification" / "tests"])
 

@@ -11,10 +11,12 @@ Two kinds of property:
   targeted properties of the window and the attempt counts that need no
   oracle.
 
-The record strategy leans on the corners of the window: 29 February dates,
-attempts exactly seven years (and seven years ± one day) after another one,
-as-of dates on a window's last day and the day after, and many attempts at
-one exam so the attempt limit is reached.  The whole file runs in well under
+The records are drawn from ``benchmarks/synthetic.py``, the generator the
+benchmark times, through hypothesis (so that a failure shrinks).  It leans on
+the corners of the window: 29 February dates, attempts exactly seven years (and
+seven years ± one day) after another one, as-of dates on a window's last day
+and the day after, and many attempts at one exam so the attempt limit is
+reached.  The whole file runs in well under
 30 seconds.
 """
 
@@ -35,7 +37,9 @@ from ecfmg_policy.evaluator.language.values import Duration, add_duration
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import synthetic  # noqa: E402
 from handwritten import add_years, evaluate_seed, load_schools, parse_dates  # noqa: E402
+from synthetic import ALL_EXAMS, FIRST_AS_OF, LAST_AS_OF, LEAP_DAYS, ONE_DAY, REQUIRED  # noqa: E402
 
 SEED_POLICY = ROOT / "policies" / "ecfmg-certification" / "2004-06-14.yaml"
 SCHOOLS = load_schools(ROOT / "policies" / "reference" / "world-directory.sample.json")
@@ -45,27 +49,7 @@ SCHOOLS = load_schools(ROOT / "policies" / "reference" / "world-directory.sample
 ENGINE = Engine.load(SEED_POLICY)
 
 STEP1, CK, CS, STEP3, OET = "USMLE_STEP1", "USMLE_STEP2_CK", "USMLE_STEP2_CS", "USMLE_STEP3", "OET_MEDICINE"
-REQUIRED = (STEP1, CK, CS)
-ALL_EXAMS = (STEP1, CK, CS, STEP3, OET)
 MAX_ATTEMPTS = 6
-
-FIRST_EXAM_DAY = datetime.date(2004, 1, 1)
-LAST_EXAM_DAY = datetime.date(2020, 12, 31)
-FIRST_AS_OF = datetime.date(2005, 1, 1)
-LAST_AS_OF = datetime.date(2020, 12, 31)
-LEAP_DAYS = [datetime.date(y, 2, 29) for y in (2004, 2008, 2012, 2016, 2020)]
-ONE_DAY = datetime.timedelta(days=1)
-
-# (World Directory id, the country the record gives for it)
-SCHOOL_REFS = (
-    ("F0000101", "IN"),
-    ("F0000202", "PH"),
-    ("F0000303", "MX"),
-    ("F0000404", "IE"),
-    ("F0000505", "NG"),
-    ("F0000999", "BR"),  # not in the World Directory
-    ("U0000001", "US"),  # not an IMG
-)
 
 FAST = settings(max_examples=150, deadline=None)
 # ECFMG_EXAMPLES=4000 for a deeper run of the engine-against-oracle comparison.
@@ -123,184 +107,64 @@ def test_negated_duration_subtracts(day, years):
 
 # --- applicant records --------------------------------------------------------------
 
-def _iso(day: datetime.date) -> str:
-    return day.isoformat()
+class Draw:
+    """``synthetic.Chooser`` over hypothesis's ``draw``: the records the benchmark times, and a
+    failing one shrinks."""
 
+    def __init__(self, draw):
+        self.draw = draw
 
-def _clamp(day: datetime.date, low: datetime.date, high: datetime.date) -> datetime.date:
-    return min(max(day, low), high)
+    def chance(self, numerator: int, denominator: int) -> bool:
+        return self.draw(st.integers(0, denominator - 1)) < numerator
 
+    def choice(self, options):
+        return self.draw(st.sampled_from(options))
 
-def _seven_years_after(day: datetime.date) -> datetime.date:
-    return add_years(day, 7)
+    def integer(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high))
 
+    def day(self, low: datetime.date, high: datetime.date) -> datetime.date:
+        return self.draw(st.dates(low, high))
 
-exam_days = st.one_of(st.dates(FIRST_EXAM_DAY, LAST_EXAM_DAY), st.sampled_from(LEAP_DAYS))
-# Anchors early enough that seven years (and a day) later is still an exam day.
-anchor_days = st.one_of(st.dates(FIRST_EXAM_DAY, datetime.date(2013, 12, 30)),
-                        st.sampled_from(LEAP_DAYS[:3]))
+    def permutation(self, items):
+        return self.draw(st.permutations(items))
 
-
-@st.composite
-def attempt_day(draw, anchors: list[datetime.date]) -> datetime.date:
-    """An exam date: anywhere, on an anchor, seven years after one (± a day), or near one."""
-    anchor = draw(st.sampled_from(anchors))
-    end = _seven_years_after(anchor)
-    choice = draw(st.sampled_from(["any", "anchor", "end", "end", "end+1", "end+1", "end-1", "near", "near", "near"]))
-    if choice == "any":
-        day = draw(exam_days)
-    elif choice == "anchor":
-        day = anchor
-    elif choice == "end":
-        day = end
-    elif choice == "end+1":
-        day = end + ONE_DAY
-    elif choice == "end-1":
-        day = end - ONE_DAY
-    else:
-        day = anchor + datetime.timedelta(days=draw(st.integers(-400, 2700)))
-    return _clamp(day, FIRST_EXAM_DAY, LAST_EXAM_DAY)
-
-
-def _attempt(draw, exams, results, anchors) -> dict:
-    attempt = {"exam": draw(exams), "date": _iso(draw(attempt_day(anchors))), "result": draw(results)}
-    if draw(st.booleans()):
-        attempt["score"] = draw(st.integers(150, 280))
-    return attempt
-
-
-@st.composite
-def exam_attempts(draw) -> list[dict]:
-    """0-12 attempts in any order, clustered around one to three anchor dates.
-
-    Three kinds of candidate: a "passer" passes each required exam once near
-    the first anchor (so windows complete, or just miss), a "repeater" keeps
-    failing one required exam (so the attempt limit is reached), and the rest
-    make attempts at random.
-    """
-    anchors = draw(st.lists(anchor_days, min_size=1, max_size=3))
-    kind = draw(st.sampled_from(["passer", "passer", "repeater", "random"]))
-    mixed = st.sampled_from(list(REQUIRED) * 3 + list(ALL_EXAMS))
-    if kind == "passer":
-        # Usually the first pass is on the anchor, so that "end" and "end+1" are a window's edges.
-        order = draw(st.permutations(REQUIRED))
-        days = [anchors[0] if draw(st.sampled_from([True, True, False])) else draw(attempt_day(anchors[:1]))]
-        days += [draw(attempt_day(anchors[:1])) for _ in order[1:]]
-        attempts = [{"exam": exam, "date": _iso(day), "result": "pass"} for exam, day in zip(order, days)]
-        results = st.sampled_from(["pass", "fail", "fail", "incomplete"])
-        attempts += [_attempt(draw, mixed, results, anchors) for _ in range(draw(st.integers(0, 9)))]
-        return draw(st.permutations(attempts))
-    if kind == "repeater":
-        exams = st.sampled_from([draw(st.sampled_from(REQUIRED))] * 10 + list(ALL_EXAMS))
-        results = st.sampled_from(["fail", "fail", "fail", "pass", "incomplete"])
-        count = st.integers(6, 12)
-    else:
-        exams, count = mixed, st.integers(0, 12)
-        results = st.sampled_from(["pass", "pass", "fail", "incomplete"])
-    return [_attempt(draw, exams, results, anchors) for _ in range(draw(count))]
-
-
-def _field(draw, tidy: bool, good, *others):
-    """``good`` (now and then one of ``others``) for a tidy record; any of them for an untidy one.
-
-    None among ``others`` means the field is left out.
-    """
-    if tidy and draw(st.integers(0, 14)) != 7:
-        return good
-    return draw(st.sampled_from((good, *others)))
+    def shuffled(self, items):
+        return self.draw(st.permutations(items))
 
 
 @st.composite
 def applicant_records(draw) -> dict:
-    """A schema-valid applicant record (dates as ``YYYY-MM-DD`` strings).
-
-    A "tidy" record meets every requirement but the exams, bar a defect now
-    and then; an untidy one has every field at random.  Between them every
-    decision and every rule outcome turns up often.
-    """
-    tidy = draw(st.sampled_from([True, True, False]))
-    school_id, country = _field(draw, tidy, SCHOOL_REFS[0], *SCHOOL_REFS[1:])
-    if draw(st.integers(0, 19)) == 7:  # now and then a country that does not match the listing
-        country = draw(st.sampled_from(["IN", "US", "CA", "BR"]))
-    status = draw(st.sampled_from(["graduate", "student"]))
-    record: dict = {
-        "name": {"given": draw(st.sampled_from(["Asha", "Jun", "María"])),
-                 "family": draw(st.sampled_from(["Raman", "Okafor", "Li"]))},
-        "date_of_birth": _iso(draw(st.dates(datetime.date(1960, 1, 1), datetime.date(2000, 12, 31)))),
-        "status": status,
-        "medical_school": {"world_directory_id": school_id, "name": "A School", "country": country},
-    }
-    usmle_id = _field(draw, tidy, "5-123-456-7", "51234567", None)
-    if usmle_id is not None:
-        record["usmle_id"] = usmle_id
-
-    education: dict = {"academic_years_completed": _field(draw, tidy, draw(st.integers(4, 7)), 0, 3)}
-    graduation_day = _field(draw, tidy, draw(st.dates(datetime.date(2000, 1, 1), datetime.date(2015, 12, 31))),
-                            draw(st.dates(datetime.date(1980, 1, 1), datetime.date(2020, 12, 31))))
-    if status == "graduate" or draw(st.booleans()):
-        education["graduation_date"] = _iso(graduation_day)
-    diploma_received = _field(draw, tidy, True, False, None)
-    if diploma_received is not None:
-        education["diploma_received"] = diploma_received
-    credentials = {}
-    for key in ("diploma", "transcript"):
-        status_ = _field(draw, tidy, "verified", "not_submitted", "pending", "rejected", None)
-        if status_ is not None:
-            credentials[key] = {"status": status_}
-            if status_ == "verified" and draw(st.booleans()):
-                credentials[key]["verified_on"] = _iso(draw(exam_days))
-    if credentials or draw(st.booleans()):
-        education["credentials"] = credentials
-    record["education"] = education
-
-    if _field(draw, tidy, True, False):
-        application: dict = {"submitted_on": _iso(draw(exam_days))}
-        submitted_as = draw(st.sampled_from([None, "student", "graduate"]))
-        if submitted_as is not None:
-            application["submitted_as"] = submitted_as
-        fee = _field(draw, tidy, draw(st.sampled_from([75, 75.0, 160])), 0, 74, 74.99, None)
-        if fee is not None:
-            application["fee_paid_usd"] = fee
-        for key in ("identity_confirmed", "purpose_acknowledged"):
-            value = _field(draw, tidy, True, False, None)
-            if value is not None:
-                application[key] = value
-        record["application"] = application
-
-    attempts = draw(exam_attempts())
-    if attempts or draw(st.booleans()):
-        record["exams"] = attempts
-    if draw(st.integers(0, 4)) == 2:  # a certificate, often dated after the last attempt
-        issued_on = draw(exam_days)
-        if attempts and draw(st.booleans()):
-            last = max(datetime.date.fromisoformat(a["date"]) for a in attempts)
-            issued_on = _clamp(last + datetime.timedelta(days=draw(st.integers(-1, 300))),
-                               FIRST_EXAM_DAY, LAST_EXAM_DAY)
-        record["certificate"] = {"number": "0-123-456-7", "issued_on": _iso(issued_on)}
-    return record
+    """A schema-valid applicant record (dates as ``YYYY-MM-DD`` strings): ``synthetic.applicant_record``."""
+    return synthetic.applicant_record(Draw(draw))
 
 
 @st.composite
 def as_of_for(draw, record: dict) -> datetime.date:
     """An as-of date 2005-2020, often on an attempt's date or a window's last day (or the day after)."""
-    days = [datetime.date.fromisoformat(a["date"]) for a in record.get("exams", [])]
-    mode = draw(st.integers(0, 3))
-    if not days or mode == 0:
-        day = draw(st.dates(FIRST_AS_OF, LAST_AS_OF))
-    elif mode == 1:  # after the attempts (most of them then count)
-        day = draw(st.dates(min(max(days), LAST_AS_OF), LAST_AS_OF))
-    else:
-        base = draw(st.sampled_from(days))
-        shift = draw(st.sampled_from(["on", "day-before", "day-after", "end", "end+1"]))
-        day = {"on": base, "day-before": base - ONE_DAY, "day-after": base + ONE_DAY,
-               "end": _seven_years_after(base), "end+1": _seven_years_after(base) + ONE_DAY}[shift]
-    return _clamp(day, FIRST_AS_OF, LAST_AS_OF)
+    return synthetic.as_of_for(Draw(draw), record)
 
 
 @st.composite
 def records_with_as_of(draw) -> tuple[dict, datetime.date]:
     record = draw(applicant_records())
     return record, draw(as_of_for(record))
+
+
+exam_days = st.composite(lambda draw: synthetic.exam_day(Draw(draw)))()
+anchor_days = st.composite(lambda draw: synthetic.anchor_day(Draw(draw)))()
+
+
+def _iso(day: datetime.date) -> str:
+    return day.isoformat()
+
+
+def _clamp(day: datetime.date, low: datetime.date, high: datetime.date) -> datetime.date:
+    return synthetic.clamp(day, low, high)
+
+
+def _seven_years_after(day: datetime.date) -> datetime.date:
+    return add_years(day, 7)
 
 
 # --- running both ---------------------------------------------------------------

@@ -15,6 +15,36 @@ def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> su
                           capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
 
 
+def invoke(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``ecfmg-policy ARGS…`` run in this process: the real entry point (``cli.main.main``, which
+    chooses the exit status), its standard streams captured as click's test runner does.
+
+    What a subprocess would print and exit with, without starting Python and loading the
+    policies again for each call.  Only for what the process itself does not change: not for
+    terminals, signals, closed pipes, ``--jobs`` or start-up (``run_cli`` for those).
+    """
+    import os
+
+    from click.testing import CliRunner
+
+    from ecfmg_policy.cli.main import main
+
+    argv, here = sys.argv, os.getcwd()
+    with CliRunner().isolation(input=stdin) as (out, err, _):
+        sys.argv = ["ecfmg-policy", *map(str, args)]
+        os.chdir(cwd or ROOT)
+        try:
+            main()
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+        finally:
+            sys.argv = argv
+            os.chdir(here)
+        stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+    return subprocess.CompletedProcess(["ecfmg-policy", *map(str, args)], code, stdout, stderr)
+
+
 def policy_with_records(folder: Path) -> Path:
     """A copy of the bundled policy at ``folder``, its tests/ holding only the example records (in records/)."""
     import shutil

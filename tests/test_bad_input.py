@@ -5,7 +5,9 @@ what a user sees: the exit status (2 for bad records, data or usage, 3 for a
 broken policy), a message naming the file and the place (``file:line:col`` or
 the JSON pointer), what is wrong, the hint where there is one, and no Python
 traceback.  Broken policies are copies of the seed policy with one mistake,
-and the expected ``file:line:col`` is computed from the text written.
+and the expected ``file:line:col`` is computed from the text written; each
+mistake a policy can have is in the golden corpus (``tests/diagnostics/``),
+loaded the way ``check`` loads it, and here ``check`` itself shows one of them.
 """
 
 from __future__ import annotations
@@ -283,7 +285,7 @@ def test_data_file_failing_its_schema(tmp_path):
     assert f"{path}#/schools/0/ecfmg_note/graduation_years" in result.stderr
 
 
-# --- broken policies ----------------------------------------------------------------------------
+# --- broken policies (each mistake, once: tests/diagnostics/) ----------------------------------
 
 def test_policy_syntax_error_points_with_a_caret(tmp_path):
     old = "require: application.fee_paid_usd >= params.application_fee_usd"
@@ -293,116 +295,7 @@ def test_policy_syntax_error_points_with_a_caret(tmp_path):
     stderr = assert_policy_error(check_policy(path), path, line, column, "syntax error", "unexpected `>=`",
                                  "expected")
     assert_caret(stderr, line_at(text, line), column)
-
-
-def test_policy_syntax_error_says_a_value_is_expected(tmp_path):
-    """After `>=` the editor forgot a value: the "expected …" words must include it."""
-    old = "require: application.fee_paid_usd >= params.application_fee_usd"
-    path, text = seed_with(tmp_path, (old, old.replace(">=", ">= >=")))
-    stderr = check_policy(path).stderr
-    first = stderr.splitlines()[0]
-    assert "expected" in first
-    assert any(word in first for word in ("a name", "a number", "a value")), first
-
-
-def test_policy_syntax_error_in_a_block_scalar(tmp_path):
-    old = "    then min(c.start for c in completions if c.on == exam_requirements_met_on)"
-    path, text = seed_with(tmp_path, (old, old.replace("c.on == exam", "c.on = exam")))
-    line, column = place_of(text, "= exam_requirements_met_on)")
-    stderr = assert_policy_error(check_policy(path), path, line, column, "syntax error", "==")
-    assert_caret(stderr, line_at(text, line), column)
-
-
-def test_policy_unknown_name(tmp_path):
-    path, text = seed_with(tmp_path, ("    require: listed\n", "    require: lsted\n"))
-    line, column = place_of(text, "lsted")
-    stderr = assert_policy_error(check_policy(path), path, line, column, "unknown name `lsted`",
-                                 "did you mean `listed`")
-    assert_caret(stderr, line_at(text, line), column)
-
-
-def test_policy_unknown_record_path(tmp_path):
-    old = "if applicant.application.submitted_on <= as_of"
-    path, text = seed_with(tmp_path, (old, old.replace("submitted_on", "submited_on")))
-    line, column = place_of(text, "submited_on")
-    assert_policy_error(check_policy(path), path, line, column, "applicant.application.submited_on",
-                        "did you mean `submitted_on`")
-
-
-def test_policy_type_error_date_compared_with_number(tmp_path):
-    old = "require: applicant.usmle_id != null"
-    path, text = seed_with(tmp_path, (old, "require: applicant.date_of_birth > 1990"))
-    line, column = place_of(text, "applicant.date_of_birth > 1990")
-    assert_policy_error(check_policy(path), path, line, column, "cannot compare date with number",
-                        "help:")
-
-
-def test_policy_string_compared_with_impossible_enum_value(tmp_path):
-    old = 'is_graduate: applicant.status == "graduate"'
-    path, text = seed_with(tmp_path, (old, old.replace('"graduate"', '"gradute"')))
-    line, column = place_of(text, '"gradute"')
-    assert_policy_error(check_policy(path), path, line, column, "`gradute` is not a possible value",
-                        "did you mean `graduate`")
-
-
-def test_policy_wrong_number_of_arguments_to_a_definition(tmp_path):
-    old = 'require: credential_status("diploma") == "verified"'
-    path, text = seed_with(tmp_path, (old, old.replace('("diploma")', '("diploma", "transcript")')))
-    line, column = place_of(text, 'credential_status("diploma", "transcript")')
-    assert_policy_error(check_policy(path), path, line, column, "`credential_status` takes 1 argument(s), got 2",
-                        "credential_status(name)")
-
-
-def test_policy_wrong_number_of_arguments_to_a_builtin(tmp_path):
-    old = "graduation_year: year(applicant.education.graduation_date)"
-    path, text = seed_with(tmp_path, (old, old.replace("graduation_date)", "graduation_date, 1)")))
-    line, column = place_of(text, "year(applicant.education.graduation_date, 1)")
-    assert_policy_error(check_policy(path), path, line, column, "`year` takes 1 argument(s), got 2")
-
-
-def test_policy_cycle_between_definitions(tmp_path):
-    path, text = seed_with(
-        tmp_path,
-        ("note_years: school.ecfmg_note.graduation_years",
-         "note_years: if listed then school.ecfmg_note.graduation_years else null"),
-        ("listed: school != null and school.ecfmg_note != null", "listed: school != null and note_years != null"))
-    line, column = place_of(text, "note_years: if listed")
-    assert_policy_error(check_policy(path), path, line, column, "cycle", "`note_years` -> `listed`",
-                        "help:")
-
-
-def test_policy_duplicate_yaml_key(tmp_path):
-    old = "    title: Application fee paid\n"
-    path, text = seed_with(tmp_path, (old, old + "    title: Fee paid\n"))
-    first_line, _ = place_of(text, old)
-    line, column = place_of(text, "title: Fee paid")
-    assert_policy_error(check_policy(path), path, line, column, "duplicate key `title`",
-                        f"line {first_line}", "help:")
-
-
-def test_policy_duplicate_rule_id(tmp_path):
-    path, text = seed_with(tmp_path, ("  - id: application.submitted\n", "  - id: application.usmle_id\n"))
-    first_line, _ = place_of(text, "- id: application.usmle_id")
-    line, column = place_of(text, "application.usmle_id", occurrence=2)
-    assert_policy_error(check_policy(path), path, line, column, "duplicate rule id `application.usmle_id`",
-                        f"line {first_line}")
-
-
-def test_policy_malformed_yaml(tmp_path):
-    path, text = seed_with(tmp_path, ("  max_attempts: 6\n", "  max_attempts: [6\n"))
-    # PyYAML notices the unclosed `[` at the `:` of the next key
-    line, column = place_of(text, ": 4\n")
-    stderr = assert_policy_error(check_policy(path), path, line, column, "invalid YAML",
-                                 "expected ',' or ']'", "help:")
-    assert_caret(stderr, line_at(text, line), column)
-
-
-def test_policy_unknown_key_in_a_rule(tmp_path):
-    old = "    require: application != null"
-    path, text = seed_with(tmp_path, (old, old.replace("require:", "requires:")))
-    line, column = place_of(text, "requires:")
-    assert_policy_error(check_policy(path), path, line, column, "unknown key `requires`",
-                        "did you mean `require`")
+    assert stderr.splitlines()[-1] == "ecfmg-policy: the policy cannot be used (1 problem(s))"
 
 
 def test_as_of_before_the_first_policy_version():
@@ -434,24 +327,6 @@ def test_non_utf8_policy_file(tmp_path):
 
 
 # --- safety: no code, no files, no hang ---------------------------------------------------------
-
-@pytest.mark.parametrize("expression, function", [
-    ('__import__("os") != null', "__import__"),
-    ('open("x") != null', "open"),
-    ('eval("1") == 1', "eval"),
-])
-def test_python_functions_are_refused_at_load(tmp_path, expression, function):
-    path, text = seed_with(tmp_path, ("require: applicant.usmle_id != null", f"require: {expression}"))
-    line, column = place_of(text, expression)
-    assert_policy_error(check_policy(path), path, line, column, f"unknown function `{function}`")
-
-
-def test_dunder_attribute_access_does_not_reach_python(tmp_path):
-    expression = "applicant.__class__ != null"
-    path, text = seed_with(tmp_path, ("require: applicant.usmle_id != null", f"require: {expression}"))
-    line, column = place_of(text, "__class__")
-    assert_policy_error(check_policy(path), path, line, column, "no field `__class__`")
-
 
 TITLE = "title: Requirements for ECFMG Certification\n"
 

@@ -41,6 +41,8 @@ def invoke(*args: str, stdin: str | None = None, cwd: Path | None = None) -> sub
         finally:
             sys.argv = argv
             os.chdir(here)
+            sys.stdout.flush()
+            sys.stderr.flush()  # what was written to it directly, not through click.echo
         stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
     return subprocess.CompletedProcess(["ecfmg-policy", *map(str, args)], code, stdout, stderr)
 

@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_helpers import ROOT, run_cli
+from cli_helpers import ROOT, invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,7 +130,7 @@ def _check_folder(tmp_path: Path, records: dict[str, dict], as_of: datetime.date
     folder.mkdir()
     for name, record in records.items():
         (folder / f"{name}.json").write_text(json.dumps(record))
-    proc = run_cli("check", folder, "--as-of", _iso(as_of), "--format", "json")
+    proc = invoke("check", folder, "--as-of", _iso(as_of), "--format", "json")
     assert "Traceback" not in proc.stderr
     assert proc.returncode in (0, 1), proc.stderr
     return {Path(r["record"]).stem: r for r in json.loads(proc.stdout)["results"]}
@@ -508,6 +508,6 @@ def test_with_no_application_the_2022_fee_is_that_of_the_as_of_date(tmp_path):
     del record["application"]
     path = tmp_path / "r.json"
     path.write_text(json.dumps(record))
-    proc = run_cli("check", path, "--as-of", "2021-06-15", "--policy-version", "2022.1", "--format", "json")
+    proc = invoke("check", path, "--as-of", "2021-06-15", "--policy-version", "2022.1", "--format", "json")
     result = json.loads(proc.stdout)["results"][0]
     assert _message(result, "application.fee") == "Pay the USD 75 application fee (paid so far: USD 0)"

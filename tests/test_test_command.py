@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cli_helpers import PASSING, ROOT, policy_with_records, run_cli, write_case
+from cli_helpers import PASSING, ROOT, invoke, policy_with_records, run_cli, write_case
 
 POLICIES = ROOT / "policies" / "ecfmg-certification"
 
@@ -32,7 +32,7 @@ def test_the_projects_own_cases_pass_with_full_coverage():
 
 def test_record_file_relative_to_the_case(policy):
     write_case(policy, "ok.yaml", PASSING)
-    proc = run_cli("test", policy)
+    proc = invoke("test", policy)
     assert proc.returncode == 0, proc.stdout
     assert "1 passed, 0 failed" in proc.stdout
 
@@ -47,7 +47,7 @@ def test_a_failing_case_shows_expected_against_actual_with_the_rules_message(pol
           rules: {education.diploma_received: met, exams.passed_in_window: unmet}
           outputs: {window_ends_on: "2026-05-03"}
         """)
-    proc = run_cli("test", policy)
+    proc = invoke("test", policy)
     assert proc.returncode == 1
     out = proc.stdout
     assert f"FAIL {policy / 'tests' / 'wrong.yaml'}: pending example wrongly expected eligible" in out
@@ -62,7 +62,7 @@ def test_a_failing_case_shows_expected_against_actual_with_the_rules_message(pol
 def test_an_unknown_rule_id_in_a_case_is_a_failure_with_a_suggestion(policy):
     write_case(policy, "typo.yaml", PASSING
                .replace("application.fee: met", "application.fees: met"))
-    proc = run_cli("test", policy)
+    proc = invoke("test", policy)
     assert proc.returncode == 1
     assert "rule application.fees:" in proc.stdout and "(no such rule in this version)" in proc.stdout
     assert "did you mean `application.fee`?" in proc.stdout
@@ -72,24 +72,24 @@ def test_policy_version_in_a_case_forces_that_version(policy):
     write_case(policy, "forced.yaml", PASSING
                .replace('as_of: "2020-06-01"', 'as_of: "2023-06-01"\n    policy_version: "2004.1"')
                .replace("application.fee: met", "school.listed: met"))
-    proc = run_cli("test", policy, "--format", "json")
+    proc = invoke("test", policy, "--format", "json")
     data = json.loads(proc.stdout)
     assert data["cases"][0]["version"] == "2004.1" and data["cases"][0]["passed"]
 
 
 def test_coverage_table_and_min_coverage(policy):
     write_case(policy, "ok.yaml", PASSING)
-    proc = run_cli("test", policy)
+    proc = invoke("test", policy)
     assert proc.returncode == 0
     assert re.search(r"^  2004\.1 +application\.fee +yes  -     met   <- not covered$", proc.stdout, re.M), proc.stdout
-    short = run_cli("test", policy, "--min-coverage", "50")
+    short = invoke("test", policy, "--min-coverage", "50")
     assert short.returncode == 1
     assert "rule coverage 0% is below the minimum 50%" in short.stdout
 
 
 def test_min_coverage_zero_still_fails_when_a_rule_was_never_reached(policy):
     write_case(policy, "ok.yaml", PASSING)
-    assert run_cli("test", policy, "--min-coverage", "0").returncode == 1
+    assert invoke("test", policy, "--min-coverage", "0").returncode == 1
 
 
 def test_junit_report_has_one_testcase_per_case_and_failures(policy):
@@ -97,7 +97,7 @@ def test_junit_report_has_one_testcase_per_case_and_failures(policy):
     write_case(policy, "b-bad.yaml", PASSING
                .replace("decision: eligible", "decision: ineligible"))
     report = policy.parent / "report.xml"
-    proc = run_cli("test", policy, "--format", "junit", "--output", report)
+    proc = invoke("test", policy, "--format", "junit", "--output", report)
     assert proc.returncode == 1 and proc.stdout == ""
     suites = ET.parse(report).getroot()
     suite = suites.find("testsuite")
@@ -119,7 +119,7 @@ def test_a_broken_case_file_is_reported_with_its_position(policy):
           decison: eligible
         """)
     write_case(policy, "ok.yaml", PASSING)
-    proc = run_cli("test", policy)
+    proc = invoke("test", policy)
     assert proc.returncode == 2
     # in the report itself, counted in its closing line: never "1 passed, 0 failed" beside a broken file
     assert f"{case}:5:3: error: unknown key `decison`" in proc.stdout
@@ -132,7 +132,7 @@ def test_a_case_against_a_broken_policy_exits_3(policy):
     write_case(policy, "ok.yaml", PASSING)
     seed = policy / "2004-06-14.yaml"
     seed.write_text(seed.read_text().replace("require: listed", "require: listd"))
-    proc = run_cli("test", policy)
+    proc = invoke("test", policy)
     assert proc.returncode == 3
     assert "unknown name `listd`" in proc.stdout and "did you mean `listed`?" in proc.stdout
     assert proc.stdout.splitlines()[-1] == "0 passed, 0 failed, 1 error, 1 not run (their policy is broken)"
@@ -140,6 +140,6 @@ def test_a_case_against_a_broken_policy_exits_3(policy):
 
 def test_a_case_needs_a_record(policy):
     case = write_case(policy, "norecord.yaml", 'name: x\nas_of: "2020-06-01"\nexpect: {decision: eligible}\n')
-    proc = run_cli("test", case)
+    proc = invoke("test", case)
     assert proc.returncode == 2
     assert f"{case}:1:1: error: needs exactly one of `record` or `record_file`" in proc.stdout

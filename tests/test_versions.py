@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from cli_helpers import ROOT, run_cli
+from cli_helpers import ROOT, invoke
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.evaluator.policy.policyset import load_policy_set
@@ -37,7 +37,7 @@ def record(exams: list[tuple[str, str, str]], **changes) -> dict:
 def check(tmp_path: Path, rec: dict, as_of: str, *extra: str) -> tuple[dict, int]:
     path = tmp_path / f"record-{as_of}.json"
     path.write_text(json.dumps(rec))
-    proc = run_cli("check", path, "--as-of", as_of, "--format", "json", *extra)
+    proc = invoke("check", path, "--as-of", as_of, "--format", "json", *extra)
     assert "Traceback" not in proc.stderr
     return json.loads(proc.stdout)["results"][0], proc.returncode
 
@@ -177,7 +177,7 @@ def test_policy_version_option_forces_a_version(tmp_path):
 def test_unknown_policy_version_names_the_known_ones(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps(BASE))
-    proc = run_cli("check", path, "--policy-version", "2021.3", "--as-of", "2020-01-01")
+    proc = invoke("check", path, "--policy-version", "2021.3", "--as-of", "2020-01-01")
     assert proc.returncode == 2
     assert "no policy version `2021.3`; did you mean `2021.2`? (versions: 2004.1, 2021.1, 2021.2, 2022.1)" in proc.stderr
 
@@ -185,7 +185,7 @@ def test_unknown_policy_version_names_the_known_ones(tmp_path):
 def test_as_of_before_the_first_version_is_a_clear_error(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps(BASE))
-    proc = run_cli("check", path, "--as-of", "2003-12-31")
+    proc = invoke("check", path, "--as-of", "2003-12-31")
     assert proc.returncode == 2
     assert "as-of date 2003-12-31 is before the first policy version (2004.1, effective 2004-06-14)" in proc.stderr
     assert "judge as of 2004-06-14 or later" in proc.stderr
@@ -278,7 +278,7 @@ def test_later_versions_agree_with_the_corpus_on_every_unchanged_rule(version):
 
 
 def test_versions_command_shows_the_timeline_and_changes():
-    proc = run_cli("versions")
+    proc = invoke("versions")
     assert proc.returncode == 0
     out = proc.stdout
     assert "2004.1   2004-06-14 to 2021-01-25" in out
@@ -289,7 +289,7 @@ def test_versions_command_shows_the_timeline_and_changes():
 
 
 def test_versions_command_json():
-    proc = run_cli("versions", "--format", "json")
+    proc = invoke("versions", "--format", "json")
     data = json.loads(proc.stdout)
     assert data["policy"] == "ecfmg-certification"
     v2021 = data["versions"][1]

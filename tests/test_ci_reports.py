@@ -38,8 +38,9 @@ def junit_xsd(request, tmp_path_factory) -> xmlschema.XMLSchema:
     version = __import__("pytest").__version__
     if getattr(request.config, "cache", None) is not None:  # kept between runs in .pytest_cache
         cache = Path(request.config.cache.mkdir(f"junit-xsd-{version}"))
-    else:
-        cache = tmp_path_factory.mktemp(f"junit-xsd-{version}")
+    else:  # without the cache plugin (-p no:cacheprovider): beside pytest's temporary folders, kept too
+        cache = tmp_path_factory.getbasetemp().parent / f"junit-xsd-{version}"
+        cache.mkdir(exist_ok=True)
     xsd = cache / "junit-10.xsd"
     if not xsd.exists():
         download = cache / "download"
@@ -50,7 +51,9 @@ def junit_xsd(request, tmp_path_factory) -> xmlschema.XMLSchema:
         (archive,) = download.glob("pytest-*.tar.gz")
         with tarfile.open(archive) as tar:
             member = tar.getmember(f"pytest-{version}/testing/example_scripts/junit-10.xsd")
-            xsd.write_bytes(tar.extractfile(member).read())
+            partial = cache / "junit-10.xsd.part"  # a run stopped half-way leaves no half a schema
+            partial.write_bytes(tar.extractfile(member).read())
+            partial.replace(xsd)
         shutil.rmtree(download)
     return xmlschema.XMLSchema(str(xsd))
 

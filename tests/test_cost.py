@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import ROOT, run_cli
+from cli_helpers import ROOT, invoke
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import PolicyError
 from ecfmg_policy.evaluator.language import nodes as n
@@ -44,9 +44,9 @@ BOUND = 20  # seconds: only to catch a hang or a blow-up
 
 def lint(path: Path):
     start = time.monotonic()
-    proc = run_cli("lint", path)
+    proc = invoke("lint", path)  # the command's entry point, in process
     assert time.monotonic() - start < BOUND, "lint took too long"
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr and proc.returncode != 4, proc.stderr
     return proc
 
 
@@ -108,7 +108,7 @@ def test_every_command_refuses_the_policy_lint_refuses(tmp_path):
     record = tmp_path / "r.json"
     record.write_text(json.dumps(ELIGIBLE))
     start = time.monotonic()
-    proc = run_cli("check", record, "--policy", path, "--as-of", "2020-06-01")
+    proc = invoke("check", record, "--policy", path, "--as-of", "2020-06-01")
     assert time.monotonic() - start < BOUND
     assert proc.returncode == 3 and "Traceback" not in proc.stderr  # a broken policy
     assert "over the budget of 1,000,000" in proc.stderr
@@ -199,7 +199,7 @@ def test_a_loop_over_free_form_notes_stops_at_the_budget_and_the_rest_is_decided
     records = tmp_path / "two.jsonl"
     records.write_text(json.dumps(big) + "\n" + json.dumps(small) + "\n")
     start = time.monotonic()
-    proc = run_cli("check", records, "--policy", policy, "--as-of", "2020-06-01", "--format", "json")
+    proc = invoke("check", records, "--policy", policy, "--as-of", "2020-06-01", "--format", "json")
     assert time.monotonic() - start < BOUND
     assert "Traceback" not in proc.stderr
     first, second = json.loads(proc.stdout)["results"]

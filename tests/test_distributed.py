@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import ROOT, run_cli
+from cli_helpers import ROOT, invoke
 from ecfmg_policy import Engine, UsageError, check_lines
 from ecfmg_policy.evaluator.language import nodes as n
 from ecfmg_policy.evaluator.tools.testing import case_files, load_case
@@ -170,7 +170,7 @@ def _tricky_lines() -> list[bytes]:
 
 
 def _check_jsonl(folder: Path, *files: str) -> str:
-    proc = run_cli("check", *files, "--format", "jsonl", "--as-of", AS_OF, cwd=folder)
+    proc = invoke("check", *files, "--format", "jsonl", "--as-of", AS_OF, cwd=folder)
     assert proc.returncode in (0, 1, 2), proc.stderr
     return proc.stdout
 
@@ -211,7 +211,7 @@ def test_a_partition_that_starts_inside_a_file_keeps_the_file_s_line_numbers(eng
 def test_check_lines_takes_a_version_and_refuses_what_check_refuses(engine, tmp_path):
     line = (ROOT / "examples" / "eligible.json").read_text(encoding="utf-8").replace("\n", "")
     (tmp_path / "one.jsonl").write_text(line + "\n", encoding="utf-8")
-    proc = run_cli("check", "one.jsonl", "--format", "jsonl", "--as-of", "2024-01-01", "--policy-version", "2004.1",
+    proc = invoke("check", "one.jsonl", "--format", "jsonl", "--as-of", "2024-01-01", "--policy-version", "2004.1",
                    cwd=tmp_path)
     assert list(check_lines(engine, [line], "2024-01-01", version="2004.1", source="one.jsonl")) == \
         proc.stdout.splitlines()

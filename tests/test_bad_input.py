@@ -1,9 +1,9 @@
 """Spec §9: bad input gets a clear answer, never a traceback.
 
 One test per item of the list.  Each runs the real command line (in process,
-``cli_helpers.invoke``, but where the process itself is tested: its own stack for
-deep nesting, and one broken policy from start to exit) and asserts what a user
-sees: the exit status (2 for bad records, data or usage, 3 for a
+``cli_helpers.invoke``, but in a subprocess where the process's own stack is
+tested, for documents nested tens of thousands deep, and for one broken policy
+from start to exit) and asserts what a user sees: the exit status (2 for bad records, data or usage, 3 for a
 broken policy), a message naming the file and the place (``file:line:col`` or
 the JSON pointer), what is wrong, the hint where there is one, and no Python
 traceback.  Broken policies are copies of the seed policy with one mistake,
@@ -381,7 +381,7 @@ def test_deeply_nested_expression_gets_a_clear_answer(tmp_path, shape, depth):
         "if": "if true then " * depth + "true" + " else false" * depth,
     }[shape]
     path, text = seed_with(tmp_path, ("require: applicant.usmle_id != null", f"require: '{expression}'"))
-    result = check_policy(path, process=True)  # the process's own stack, not pytest's deeper one
+    result = check_policy(path)
     output = output_of(result)
     if result.returncode == 3:  # refused: say where and why
         line, _ = place_of(text, expression[:20])

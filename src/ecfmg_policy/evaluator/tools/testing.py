@@ -40,6 +40,8 @@ FAILING = (Outcome.UNMET, Outcome.BLOCKED)
 class TestCase:
     """One case of a policy's test file: a record, an as-of date and what it must give."""
 
+    __test__ = False  # a policy's, not a pytest test: pytest must not collect it
+
     file: Path
     name: str
     as_of: datetime.date
@@ -281,6 +283,8 @@ class Runner:
 @dataclass(frozen=True, slots=True)
 class TestRun:
     """Everything a report of a run must show: no case, broken file or broken policy is left out."""
+
+    __test__ = False  # a policy's, not a pytest test: pytest must not collect it
 
     results: tuple[CaseResult, ...]
     broken_cases: tuple[Diagnostic, ...]  # case files that could not be read: each an error in reports

@@ -84,3 +84,6 @@ def assert_rendered(diagnostic: Diagnostic) -> None:
     echoed, caret = lines[1], lines[2]
     assert echoed == f"{position.line:>4} | {source_line}"
     assert caret.index("^") == len(f"{position.line:>4} | ") + position.column - 1
+    # a span (an expression the checker refuses) is underlined from its first character to its last
+    assert caret.count("^") == (diagnostic.end_column - position.column if diagnostic.end_column else 1)
+    assert caret.rstrip("^").endswith(" ") or caret.rstrip("^") == ""

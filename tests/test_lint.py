@@ -117,6 +117,7 @@ def test_json_format(two_problems):
     error = next(d for d in data["diagnostics"] if d["severity"] == "error")
     line, column = where(text, '"passed"')
     assert (error["file"], error["line"], error["column"]) == (str(folder / SEED), line, column)
+    assert error["end_column"] == column + len('"passed"')
     assert error["hint"] == "did you mean `pass`?"
 
 
@@ -124,7 +125,8 @@ def test_github_annotations(two_problems):
     folder, text = two_problems
     proc = lint(folder, "--format", "github")
     line, column = where(text, '"passed"')
-    assert (f"::error file={folder / SEED},line={line},col={column},title=ecfmg-policy enum::"
+    end = column + len('"passed"')  # the annotation spans the value: GitHub underlines it
+    assert (f"::error file={folder / SEED},line={line},col={column},endColumn={end},title=ecfmg-policy enum::"
             "`passed` is not a possible value here (help: did you mean `pass`?)") in proc.stdout.splitlines()
     assert any(l.startswith("::warning ") and "unused_one" in l for l in proc.stdout.splitlines())
     assert proc.returncode == 3
@@ -141,5 +143,6 @@ def test_sarif_is_valid_and_carries_positions(two_problems):
     assert {r["level"] for r in results} == {"error", "warning"}
     error = next(r for r in results if r["level"] == "error")
     line, column = where(text, '"passed"')
-    assert error["locations"][0]["physicalLocation"]["region"] == {"startLine": line, "startColumn": column}
+    assert error["locations"][0]["physicalLocation"]["region"] == {"startLine": line, "startColumn": column,
+                                                                   "endColumn": column + len('"passed"')}
     assert log["runs"][0]["tool"]["driver"]["rules"][error["ruleIndex"]]["id"] == error["ruleId"]

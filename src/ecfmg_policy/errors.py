@@ -85,6 +85,7 @@ class Diagnostic:
     message: str
     position: Position | None = None
     source: str | None = None
+    end_column: int | None = None  # just past the mistake, on the position's line: a span, underlined
     pointer: str | None = None
     hint: str | None = None
     severity: str = "error"
@@ -117,7 +118,9 @@ class Diagnostic:
             gutter = f"{pos.line:>4} | "
             lines.append(gutter + text)
             note = f" (line shortened to {SHOWN_CHARACTERS} of {len(pos.line_text)} characters)" if shortened else ""
-            lines.append(" " * (len(gutter) + caret) + "^" + note)
+            width = max(1, (self.end_column or pos.column + 1) - pos.column)
+            width = min(width, max(1, len(text) - caret))  # the span as far as the shown text goes
+            lines.append(" " * (len(gutter) + caret) + "^" * width + note)
         if self.hint:
             lines.append(terminal_safe(f"  = help: {clip(self.hint, 4 * SHOWN_CHARACTERS)}"))
         return "\n".join(lines)
@@ -126,6 +129,8 @@ class Diagnostic:
         out: dict = {"severity": self.severity, "code": self.code, "message": self.message}
         if self.position is not None:
             out.update(file=self.position.source, line=self.position.line, column=self.position.column)
+            if self.end_column is not None:
+                out["end_column"] = self.end_column
         elif self.source is not None:
             out["file"] = self.source
         if self.pointer is not None:

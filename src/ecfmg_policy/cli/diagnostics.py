@@ -70,7 +70,7 @@ def _escape_property(text: str) -> str:
 
 
 def annotation(level: str, message: str, title: str, file: str | None = None, line: int | None = None,
-               column: int | None = None, root: Path | None = None) -> str:
+               column: int | None = None, root: Path | None = None, end_column: int | None = None) -> str:
     """One GitHub Actions workflow command: an annotation on ``file`` at ``line`` (from the repository root)."""
     props = []
     if file:
@@ -79,6 +79,8 @@ def annotation(level: str, message: str, title: str, file: str | None = None, li
         props.append(f"line={line}")
     if column is not None:
         props.append(f"col={column}")
+    if end_column is not None:
+        props.append(f"endColumn={end_column}")
     props.append(f"title={_escape_property(title)}")
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
@@ -90,7 +92,8 @@ def as_github(diagnostics: tuple[Diagnostic, ...]) -> str:
         pos = d.position
         lines.append(annotation("error" if d.severity == "error" else "warning",
                                 d.message + (f" (help: {d.hint})" if d.hint else ""), f"ecfmg-policy {d.code}",
-                                d.file, pos.line if pos else None, pos.column if pos else None, root_of(d.file)))
+                                d.file, pos.line if pos else None, pos.column if pos else None, root_of(d.file),
+                                d.end_column if pos else None))
     return "\n".join(lines)
 
 
@@ -133,6 +136,8 @@ def as_sarif(diagnostics: tuple[Diagnostic, ...], fallback_file: str | None = No
         uri = quote(repo_path(file, root)) if relative else Path(os.path.abspath(file)).as_uri()
         artifact = {"uri": uri, "uriBaseId": SOURCE_ROOT} if relative else {"uri": uri}
         region = {"startLine": d.position.line, "startColumn": d.position.column} if d.position else {"startLine": 1}
+        if d.position is not None and d.end_column is not None:
+            region["endColumn"] = d.end_column
         results.append({
             "ruleId": d.code, "ruleIndex": codes.index(d.code),
             "level": "error" if d.severity == "error" else "warning",

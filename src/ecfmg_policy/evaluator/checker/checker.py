@@ -133,7 +133,9 @@ class _Checker:
     def error(self, expression: n.Expression, node: n.Node, message: str, hint: str | None = None,
               code: str = "type", offset: int | None = None) -> t.Type:
         where = expression.locate(node.start if offset is None else offset)
-        self.problems.append(Diagnostic(message, position=where, hint=hint, code=code))
+        last = expression.locate(node.end - 1) if offset is None and node.end > node.start else None
+        end_column = last.column + 1 if last is not None and last.line == where.line else None  # just past it
+        self.problems.append(Diagnostic(message, position=where, hint=hint, code=code, end_column=end_column))
         return t.ANY
 
     # --- definitions: order and cycles --------------------------------------------------

@@ -42,7 +42,7 @@ class NullTable:
 class NullFacts:
     """Questions about values in a frame, answered from a :class:`NullTable`."""
 
-    def __init__(self, definitions: Mapping, params: Mapping, table: NullTable):
+    def __init__(self, definitions: Mapping, params: Mapping, table: NullTable | _Draft):
         self.definitions = definitions
         self.params = params
         self.table = table
@@ -133,17 +133,27 @@ def null_table(policy, definition_order: tuple[str, ...]) -> NullTable:
 
 
 def _definitions_answered(definitions, params, order, objects) -> NullTable:
-    never_null: set[str] = set()
-    items_never_null: set[str] = set()
-    for name in order:  # each asked with the answers of those it needs, given before it
-        facts = NullFacts(definitions, params, NullTable(frozenset(never_null), frozenset(items_never_null), objects))
+    """Each definition asked about with the answers given before it (its dependencies come
+    first in ``order``): one set of answers, grown as they come, frozen at the end."""
+    draft = _Draft(set(), set(), objects)
+    facts = NullFacts(definitions, params, draft)
+    for name in order:
         d = definitions[name]
         frame = definition_frame(d.params)
         if facts.non_null(d.body.tree, frame):
-            never_null.add(name)
+            draft.never_null.add(name)
         if facts.items_non_null(d.body.tree, frame):
-            items_never_null.add(name)
-    return NullTable(frozenset(never_null), frozenset(items_never_null), dict(objects))
+            draft.items_never_null.add(name)
+    return NullTable(frozenset(draft.never_null), frozenset(draft.items_never_null), dict(objects))
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A :class:`NullTable` while the pass fills it in."""
+
+    never_null: set[str]
+    items_never_null: set[str]
+    object_fields: Mapping[t.Obj, frozenset[str]]
 
 
 def _object_facts(policy, definitions, facts: NullFacts) -> dict[t.Obj, frozenset[str]]:

@@ -106,6 +106,12 @@ CODES: dict[str, Code] = {
         "unusable policy value",
         "A value in a policy file is outside what the tool can hold (for example a duration too long).",
         "Use a smaller value."),
+    "param-history": Code(
+        "parameter history out of order or with a gap",
+        "A parameter written as a history (dates mapped to values) has a key that is not a date, dates "
+        "out of order, values of different kinds, or a first date after the version takes effect.",
+        "Write the dates in order, one kind of value, and a first value that holds from the version's "
+        "effective_from (write `null` for a gap the policy means)."),
     "test-case-structure": Code(
         "test case structure",
         "A key of a test case is unknown or missing, or a value has the wrong kind.",
@@ -182,6 +188,12 @@ CODES: dict[str, Code] = {
         "definition never used",
         "A definition is declared but nothing uses it.",
         "Remove it, or use it in a rule, message or output.", "warning"),
+    "untitled-definition": Code(
+        "definition without a title",
+        "With `lint --require-titles`: a definition that a rule reads has no `title`, so reviewers and "
+        "explanations have only its name.",
+        "Write it as `name: {title: ..., value: ...}` (a `description` too, if the title is not enough).",
+        "warning"),
     "missing-source": Code(
         "no source cited",
         "A rule or version does not quote the passage of the source text it encodes.",

@@ -23,9 +23,11 @@ def default_policy_paths() -> list[Path]:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github", "sarif"]), default="text")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings (errors always exit 3).")
+@click.option("--require-titles", is_flag=True,
+              help="Warn about each definition a rule reads that has no title (reviewers and explanations show it).")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Write the report to this file.")
-def lint(paths, output_format, strict, output) -> None:
+def lint(paths, output_format, strict, require_titles, output) -> None:
     """Check policy files without running them: YAML, structure, expressions, names, types, versions.
 
     Exit status: 0 clean (or warnings only, without --strict); 1 warnings with --strict; 3 errors.
@@ -33,7 +35,7 @@ def lint(paths, output_format, strict, output) -> None:
     check_paths_exist(paths, "a policy file or a folder of them")
     checked = list(paths) or default_policy_paths()
     output = check_output(output, checked, reads=(".yaml", ".yml"))
-    report = lint_paths(checked)
+    report = lint_paths(checked, require_titles=require_titles)
     counts = {"files": len(report.files), "errors": report.errors, "warnings": report.warnings}
     where = ", ".join(terminal_safe(str(path)) for path in checked)
     summary = f"{counts['files']} file(s) checked in {where}: {report.errors} error(s), {report.warnings} warning(s)"

@@ -30,12 +30,30 @@ def timeline(policies: PolicySet) -> list[dict]:
                 "params": [{"name": ch.name, "old": to_json_value(ch.old), "new": to_json_value(ch.new)}
                            for ch in c.params],
                 "rules_added": list(c.rules_added), "rules_removed": list(c.rules_removed),
-                "rules_changed": list(c.rules_changed), "rules_affected": list(c.rules_affected),
-                "definitions_changed": list(c.definitions_changed), "outputs_changed": list(c.outputs_changed),
+                "rules_changed": [{"id": rule_id, "fields": list(fields)} for rule_id, fields in c.rules_changed],
+                "rules_affected": list(c.rules_affected),
+                "definitions_changed": [{"name": name, "change": _how(name, p, previous),
+                                         "title": _title(name, p, previous)} for name in c.definitions_changed],
+                "outputs_changed": list(c.outputs_changed),
             }
         entries.append(entry)
         previous = p
     return entries
+
+
+def _how(name: str, new, old) -> str:
+    had = any(d.name == name for d in old.definitions)
+    has = any(d.name == name for d in new.definitions)
+    return "changed" if had and has else "added" if has else "removed"
+
+
+def _title(name: str, new, old) -> str | None:
+    """A definition's title as the newer version gives it (the older one, if it was removed)."""
+    for policy in (new, old):
+        for d in policy.definitions:
+            if d.name == name:
+                return d.title
+    return None
 
 
 def _text(name: str, entries: list[dict]) -> str:
@@ -55,13 +73,16 @@ def _text(name: str, entries: list[dict]) -> str:
             old = "(none)" if p["old"] is None else display(p["old"])
             new = "(removed)" if p["new"] is None else display(p["new"])
             lines.append(f"           param {p['name']}: {old} -> {new}")
+        for change in c["rules_changed"]:
+            lines.append(f"           rule {change['id']} changed: {', '.join(change['fields'])}")
         for label, key in (("rules added", "rules_added"), ("rules removed", "rules_removed"),
-                           ("rules changed", "rules_changed"),
                            ("rules affected by changed params/definitions", "rules_affected"),
-                           ("definitions added/changed/removed", "definitions_changed"),
                            ("outputs added/changed/removed", "outputs_changed")):
             if c[key]:
                 lines.append(f"           {label}: {', '.join(c[key])}")
+        for d in c["definitions_changed"]:
+            title = f": {d['title']}" if d["title"] else ""
+            lines.append(f"           definition {d['name']} {d['change']}{title}")
     return "\n".join(terminal_safe(line) for line in lines)  # policy text is untrusted; lines are ours
 
 

@@ -21,7 +21,7 @@ from ecfmg_policy.evaluator.language.builtins import BUILTINS
 from ecfmg_policy.evaluator.checker.cost import PolicyCost, bound_policy
 from ecfmg_policy.evaluator.language.parser import RESERVED as RESERVED_WORDS
 from ecfmg_policy.evaluator.records.schemas import static_type
-from ecfmg_policy.evaluator.language.values import an
+from ecfmg_policy.evaluator.language.values import History, an
 
 ROOTS = ("applicant", "params", "data", "as_of")
 _ORDERED = {"number", "date", "string"}
@@ -60,6 +60,7 @@ class _Checker:
         self.node_types: dict[int, t.Type] = {}
         self.parameter_types: dict[str, tuple] = {}
         self.params = {p.name: p for p in policy.params}
+        self.dated = [p.name for p in policy.params if isinstance(p.value, History)]
         self.call_types: dict[str, dict[int, tuple[t.Type, ...]]] = {}
         data_fields = tuple((name, static_type(kind)) for name, kind in policy.data)
         self.roots: dict[str, t.Type] = {
@@ -189,8 +190,13 @@ class _Checker:
                 return t.of_value(value)
             case n.Name(name=name):
                 return self._name(ex, node, name, scope)
+            case n.Attribute(target=n.Name(name="params") as root, name=name) if "params" not in scope:
+                self.node_types[id(root)] = self.roots["params"]  # read by name: histories are fine
+                return self._attribute(ex, node, self.roots["params"], name)
             case n.Attribute(target=target, name=name):
                 return self._attribute(ex, node, self.infer(ex, target, scope), name)
+            case n.At(target=target, day=day):
+                return self._dated(ex, node, target, day, scope)
             case n.Index(target=target, key=key):
                 return self._index(ex, node, self.infer(ex, target, scope), self.infer(ex, key, scope))
             case n.ListExpr(items=items):
@@ -237,6 +243,20 @@ class _Checker:
                 return right if left == t.NULL else t.ANY
         return t.ANY
 
+    def _dated(self, ex, node: n.At, target: n.Node, day: n.Node, scope) -> t.Type:
+        """``params.NAME at DAY``: a parameter (with a history or not) read on a day."""
+        kind = self.infer(ex, target, scope)
+        when = self.infer(ex, day, scope)
+        if not (isinstance(target, n.Attribute) and isinstance(target.target, n.Name)
+                and target.target.name == "params" and "params" not in scope):
+            return self.error(ex, target, "only a parameter can be read at a date",
+                              "write `params.NAME at DATE`; to read a value computed from one, put `at` "
+                              "on the parameter: `(params.NAME at DATE) * 2`", code="type")
+        if t.base(when) not in ("date", "any", "null"):
+            return self.error(ex, day, f"a parameter is read at a date, not at {an(t.base(when))}",
+                              "give a date, for example `applicant.application.submitted_on`", code="type")
+        return kind
+
     def _string_key(self, ex, node, kind: t.Type) -> None:
         """Object keys are strings; a key known to be anything else is refused."""
         if t.base(kind) not in ("string", "any"):
@@ -253,6 +273,10 @@ class _Checker:
                                   f"call it: `{name}({', '.join(d.params)})`", code="arity")
             return self.types.get(name, t.ANY)
         if name in self.roots:
+            if name == "params" and self.dated:
+                return self.error(ex, node, f"`params` is read whole, but `params.{self.dated[0]}` has a history "
+                                  "of values", "read each parameter by name: `params.NAME`, or `params.NAME at DATE`",
+                                  code="type")
             return self.roots[name]
         known = list(scope) + list(self.definitions) + list(self.roots)
         hint = did_you_mean(name, known) or "names are definitions, loop variables, or applicant, params, data, as_of"

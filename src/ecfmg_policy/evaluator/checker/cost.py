@@ -36,6 +36,7 @@ from ecfmg_policy.evaluator.language import types as t
 from ecfmg_policy.evaluator.language.builtins import BUILTINS, Size
 from ecfmg_policy.evaluator.compiler.runtime import RECORD_STEPS
 from ecfmg_policy.evaluator.records.schemas import KEYED_LISTS, schema
+from ecfmg_policy.evaluator.language.values import History
 
 ASSUMED_SIZE = 10_000  # items or characters of a value no schema bounds (the run-time budget checks it)
 MAX_CALL_NESTING = 8  # calls bounded from their arguments' shapes, nested; deeper ones from types alone
@@ -148,6 +149,8 @@ def of_value(value) -> Shape:
         return list_shape(len(value), _join_all(of_value(v) for v in value) if value else None)
     if isinstance(value, dict):
         return object_shape(tuple((str(k), of_value(v)) for k, v in value.items()))
+    if isinstance(value, History):  # as big as its biggest value
+        return _join_all(of_value(v) for v in value.values)
     return SCALAR
 
 
@@ -405,6 +408,9 @@ class _Bounder:
                 if a.shape.open and b.shape.open:  # else the side the bound knows limits the walk
                     self.open_nodes.update((id(left), id(right)))
                 return Bound(_cap(a.steps + b.steps + 1 + min(a.shape.weight, b.shape.weight)), SCALAR)
+            case n.At(target=target, day=day):  # a binary search of a history the policy wrote
+                b, d = self.bound(target, env), self.bound(day, env)
+                return Bound(b.steps + d.steps + 1, b.shape)
             case n.IfExpr(condition=c, then=a, otherwise=b):
                 cb, ab, bb = self.bound(c, env), self.bound(a, env), self.bound(b, env)
                 return Bound(cb.steps + max(ab.steps, bb.steps) + 1, join(ab.shape, bb.shape))

@@ -118,7 +118,7 @@ def _runtime_namespace() -> dict[str, Any]:
     names = {name: getattr(rt, name) for name in ("get", "index", "items", "lt", "le", "gt", "ge", "contains", "eq",
                                                   "add", "sub", "mul", "div", "neg", "truth",
                                                   "object_key", "walk", "listed", "show", "output", "spend", "start_budget",
-                                                  "budget_left", "resume_budget", "plus_duration", "need")}
+                                                  "budget_left", "resume_budget", "plus_duration", "need", "param_at")}
     names.update({f"fn_{name}": row.run for name, row in BUILTINS.items()})
     names.update(FAST_PATH_NAMES)
     names.update(in_range=in_range, display=display, EMPTY={}, MET=MET, UNMET=UNMET, BLOCKED=BLOCKED,

@@ -26,6 +26,7 @@ from ecfmg_policy.evaluator.language import nodes as n
 from ecfmg_policy.evaluator.language import types as t
 from ecfmg_policy.evaluator.language.builtins import BUILTINS
 from ecfmg_policy.evaluator.compiler.frame import Frame, definition_frame
+from ecfmg_policy.evaluator.language.values import History
 
 MAX_ROUNDS = 4  # rounds to settle the object-literal facts (each round sound: stopping costs only speed)
 
@@ -59,7 +60,9 @@ class NullFacts:
                     return name in self.table.never_null
                 return name in ("applicant", "data", "as_of")
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in frame:
-                return self.params.get(name) is not None
+                return _never_null_param(self.params.get(name))
+            case n.At(target=target, day=day):
+                return self.non_null(target, frame) and self.non_null(day, frame)
             case n.Attribute(target=target, name=name):
                 kind = target.type
                 if not isinstance(kind, t.Obj) or not self.non_null(target, frame):
@@ -84,7 +87,8 @@ class NullFacts:
         match node:
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in frame:
                 value = self.params.get(name)
-                return isinstance(value, list) and None not in value
+                values = value.values if isinstance(value, History) else (value,)
+                return all(isinstance(v, list) and None not in v for v in values)
             case n.Attribute():
                 # arrays of a schema-valid record (or reference data) hold no nulls: no schema type
                 # admits null; an absent array is looped over as empty.  Lists inside object
@@ -94,6 +98,8 @@ class NullFacts:
                 return name in self.table.items_never_null
             case n.Call(function=name) if name in self.definitions:
                 return name in self.table.items_never_null
+            case n.At(target=target):
+                return self.items_non_null(target, frame)
             case n.ListExpr(items=items):
                 return all(self.non_null(i, frame) for i in items)
             case n.ListComprehension(element=element, loop=loop):
@@ -103,6 +109,13 @@ class NullFacts:
     def loop_frame(self, loop: n.Comprehension, frame: Frame) -> Frame:
         """Inside a comprehension: its variable is in scope, non-null when the list holds no null."""
         return frame.with_loop_variable(loop.var, self.items_non_null(loop.iterable, frame))
+
+
+def _never_null_param(value) -> bool:
+    """A parameter read plainly: null only where the policy wrote null (a history's gap too)."""
+    if isinstance(value, History):
+        return None not in value.values
+    return value is not None
 
 
 # --- the pass ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ecfmg_policy.evaluator.language import types as t
 from ecfmg_policy.evaluator.language.builtins import BUILTINS
 from ecfmg_policy.evaluator.compiler.frame import Frame
 from ecfmg_policy.evaluator.policy.model import Template
+from ecfmg_policy.evaluator.language.values import History
 
 _COMPARE = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -109,7 +110,11 @@ class ExpressionCode:
                     return "PARAMS"
                 return name  # a root: applicant, data, as_of, decision (checked)
             case n.Attribute(target=n.Name(name="params"), name=name) if "params" not in frame:
+                if isinstance(self.params.get(name), History):  # read plainly: its value on the as-of date
+                    return f"P_{name}.at(as_of)"
                 return f"P_{name}"
+            case n.At(target=n.Attribute(name=name), day=day):  # the checker allows parameters only
+                return f"param_at(P_{name}, {e(day, frame)})"
             case n.Attribute(target=target, name=name):
                 return self._field(target, name, frame)
             case n.Index(target=target, key=key):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime
 import re
 
-from ecfmg_policy.evaluator.language.values import (DateOutOfRange, Duration, NumberOutOfRange, add_duration, an, display,
-                                           in_range, type_name)
+from ecfmg_policy.evaluator.language.values import (DateOutOfRange, Duration, History, NumberOutOfRange, add_duration, an,
+                                                   display, in_range, type_name)
 
 
 class EvaluationError(Exception):
@@ -178,6 +178,18 @@ def index(obj, key):
         position = int(key)
         return obj[position] if -len(obj) <= position < len(obj) else None
     raise EvaluationError(f"cannot index {an(type_name(obj))}")
+
+
+def param_at(value, day):
+    """``params.NAME at DAY``: a history's value on that day, a plain parameter's value on any
+    day; at no day (null), no value."""
+    if day is None:
+        return None
+    if type(day) is not datetime.date:
+        raise EvaluationError(f"a parameter is read at a date, not at {an(type_name(day))}")
+    if type(value) is History:
+        return value.at(day)
+    return value
 
 
 items = walk  # what a built-in walks is charged as a loop is

@@ -27,7 +27,8 @@ from ecfmg_policy.evaluator.checker.checker import CheckedPolicy
 from ecfmg_policy.evaluator.policy.model import (BLOCKED, ELIGIBLE, ERROR, INELIGIBLE, MET, NOT_APPLICABLE, OUT_OF_SCOPE,
                                           PENDING, REQUIREMENT, UNMET)
 from ecfmg_policy.evaluator.compiler.runtime import RECORD_STEPS, BudgetExceeded, EvaluationError, explain
-from ecfmg_policy.evaluator.language.values import NumberOutOfRange, Duration, add_duration, an, display, in_range, type_name
+from ecfmg_policy.evaluator.language.values import (NumberOutOfRange, Duration, History, add_duration, an, display,
+                                                   in_range, type_name)
 
 
 
@@ -295,13 +296,27 @@ class _Run:
         return self.roots[node.name]
 
     def _Attribute(self, node: n.Attribute, local):
-        """``a.b``: a missing field, or a field of null, is null (guide §8.3, §8.4)."""
+        """``a.b``: a missing field, or a field of null, is null (guide §8.3, §8.4); a parameter
+        with a history, read plainly, is its value on the as-of date (§2)."""
+        if isinstance(node.target, n.Name) and node.target.name == "params" and "params" not in local:
+            value = self.roots["params"].get(node.name)
+            return _on_day(value, self.roots["as_of"]) if isinstance(value, History) else value
         target = self.value(node.target, local)
         if target is None:
             return None
         if isinstance(target, dict):
             return target.get(node.name)
         raise EvaluationError(f"cannot read field `{node.name}` of {an(type_name(target))}")
+
+    def _At(self, node: n.At, local):
+        """``params.NAME at DAY`` (the checker allows only a parameter before ``at``)."""
+        day = self.value(node.day, local)
+        if day is None:
+            return None
+        if not isinstance(day, datetime.date):
+            raise EvaluationError(f"a parameter is read at a date, not at {an(type_name(day))}")
+        value = self.roots["params"].get(node.target.name)
+        return _on_day(value, day) if isinstance(value, History) else value
 
     def _Index(self, node: n.Index, local):
         """``xs[i]`` by position (past the end is null), ``obj[key]`` by key; null either side is null."""
@@ -559,3 +574,13 @@ def _contains(container, item) -> bool:
     if isinstance(container, str) and isinstance(item, str):
         return item in container
     raise EvaluationError(f"`in` needs a list on its right, not {an(type_name(container))}")
+
+
+def _on_day(history: History, day: datetime.date):
+    """The value a history holds on ``day``, found by walking it (the compiled code searches it):
+    the last value dated on or before the day, or the first value for a day before them all."""
+    found = history.values[0]
+    for since, value in zip(history.days, history.values):
+        if since <= day:
+            found = value
+    return found

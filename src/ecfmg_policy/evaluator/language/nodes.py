@@ -130,6 +130,15 @@ class Binary(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class At(Node):
+    """``params.NAME at day``: a parameter's value on a day (the checker holds ``target`` to a
+    parameter)."""
+
+    target: Node
+    day: Node
+
+
+@dataclass(frozen=True, slots=True)
 class Compare(Node):
     """A comparison or a membership test: ``left op right``."""
 
@@ -186,6 +195,8 @@ def children(node: Node) -> tuple[Node, ...]:
             return args if g is None else args + (g,)
         case Unary(operand=o):
             return (o,)
+        case At(target=t, day=d):
+            return (t, d)
         case Binary(left=l, right=r) | Compare(left=l, right=r) | BoolOp(left=l, right=r):
             return (l, r)
         case IfExpr(condition=c, then=t, otherwise=o):

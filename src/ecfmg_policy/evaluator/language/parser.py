@@ -28,7 +28,7 @@ from ecfmg_policy.evaluator.language.values import make_duration
 
 
 MAX_DEPTH = 50  # levels of nesting; generated Python must stay well inside CPython's own limits
-RESERVED = frozenset({"and", "or", "not", "in", "if", "then", "else", "for", "true", "false", "null"})
+RESERVED = frozenset({"and", "or", "not", "in", "at", "if", "then", "else", "for", "true", "false", "null"})
 
 
 class ExpressionSyntaxError(Exception):
@@ -127,8 +127,8 @@ class _ToNodes(Transformer):
     def _not_reserved(tok) -> str:
         if str(tok) in RESERVED:
             raise _BadLiteral(tok.start_pos, f"`{tok}` is a reserved word and cannot be used here",
-                              "check the expression around it; names cannot be and, or, not, in, if, then, "
-                              "else, for, true, false or null")
+                              "check the expression around it; names cannot be and, or, not, in, at, if, "
+                              "then, else, for, true, false or null")
         return str(tok)
 
     def name(self, meta, tok):
@@ -206,6 +206,9 @@ class _ToNodes(Transformer):
 
     def not_in_expr(self, meta, left, right):
         return n.Compare(*self._span(meta), "not in", left, right)
+
+    def at_expr(self, meta, target, day):
+        return n.At(*self._span(meta), target, day)
 
     def and_expr(self, meta, left, right):
         return n.BoolOp(*self._span(meta), "and", left, right)

@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from ecfmg_policy.evaluator.language.values import Duration
+from ecfmg_policy.evaluator.language.values import Duration, History
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,9 @@ def of_value(value: Any) -> Type:
         return ListOf(kinds.pop() if len(kinds) == 1 else ANY)
     if isinstance(value, dict):
         return Obj(tuple((str(k), of_value(v)) for k, v in value.items()))
+    if isinstance(value, History):  # what it holds on any one day (a gap reads as null)
+        kinds = {of_value(v) for v in value.values if v is not None}
+        return kinds.pop() if len(kinds) == 1 else ANY
     return ANY
 
 

@@ -8,6 +8,7 @@ rather than taking a dependency for them.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime
 import math
@@ -51,6 +52,33 @@ def parse_duration(text: str) -> Duration | None:
     if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in UNITS:
         return None
     return make_duration(int(parts[0]), parts[1])
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A parameter whose value changes on dates, as OpenFisca keeps one: each value holds
+    from its date until the next date, and a ``None`` value is a gap the policy wrote (no
+    value from that date).
+
+    A policy reads the value at a date taken from the case (the fee due on the day an
+    application was submitted) or, read plainly, on the as-of date.  A day before the first
+    date reads the first value: the policy knows no earlier one, and a fact dated before the
+    policy began (an application submitted in 2003, judged today) still needs an answer.
+    The loader makes sure the first date is no later than the version that writes the
+    history, so no day of that version goes without a value by accident.
+    """
+
+    days: tuple[datetime.date, ...]  # ascending
+    values: tuple
+
+    def at(self, day: datetime.date | None):
+        if day is None:
+            return None
+        i = bisect.bisect_right(self.days, day)
+        return self.values[i - 1 if i else 0]
+
+    def entries(self) -> tuple[tuple[datetime.date, object], ...]:
+        return tuple(zip(self.days, self.values))
 
 
 class DateOutOfRange(ArithmeticError):
@@ -152,6 +180,8 @@ def _to_json_other(value: object) -> object:
         return value.isoformat()
     if isinstance(value, Duration):
         return str(value)
+    if isinstance(value, History):
+        return {"history": [{"from": day.isoformat(), "value": to_json_value(v)} for day, v in value.entries()]}
     if isinstance(value, dict):
         return {str(k): to_json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -177,4 +207,6 @@ def display(value: object) -> str:
         return value.isoformat()
     if isinstance(value, dict):
         return ", ".join(f"{k}: {display(v)}" for k, v in value.items())
+    if isinstance(value, History):
+        return ", ".join(f"{display(v)} from {day.isoformat()}" for day, v in value.entries())
     return str(value)

@@ -17,9 +17,11 @@ from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, c
 from ecfmg_policy.evaluator.policy import model as m
 from ecfmg_policy.evaluator.language.parser import ExpressionSyntaxError, parse_expression
 from ecfmg_policy.evaluator.records.schemas import describe_error, natively_valid, validator
-from ecfmg_policy.evaluator.language.values import parse_duration
+from ecfmg_policy.evaluator.language.values import History, an, parse_duration, type_name
 from ecfmg_policy.evaluator.source.yaml_source import YMap, YNode, YScalar, YSeq, load_yaml, read_text, to_plain
 
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_REFUSED = object()  # a parameter value already reported as unusable
 _DEFINITION_KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$")
 
 
@@ -123,14 +125,16 @@ class _Builder:
             title=r["title"].value if "title" in r else r["policy"].value,
             source=self.label,
             citation=r["source"].value if "source" in r else None,
-            params=self._params(r.get("params")),
+            params=self._params(r.get("params"), effective),
             data=tuple((k, v.value) for k, v in r["data"].entries.items()) if "data" in r else (),
             scope=self._expression(scope.entries["when"]) if isinstance(scope, YMap) else None,
             scope_source=scope.entries["source"].value if isinstance(scope, YMap) and "source" in scope.entries else None,
             definitions=self._definitions(r.get("definitions")),
-            rules=self._rules(r["rules"]) if "rules" in r else (),
+            rules=(),
             outputs=self._outputs(r.get("outputs")),
         )
+        entries = self._rules(r["rules"]) if "rules" in r else ()
+        policy = replace(policy, rules=self._whole_rules(entries, "extends" in r))
         if self.problems:
             raise PolicyError(self.problems)
         removals = tuple(m.Removal(section, item.value, item.position)
@@ -139,11 +143,14 @@ class _Builder:
         extends = r.get("extends")
         return m.PolicyFile(policy, str(extends.value) if extends else None,
                             extends.position if extends else None, removals, frozenset(r),
-                            r["version"].position)
+                            r["version"].position, rule_entries=entries)
 
     def _expression(self, node: YNode):
         assert isinstance(node, YScalar)
-        text = node.value if isinstance(node.value, str) else str(node.value)
+        if isinstance(node.value, bool):  # YAML's own true/false, written without quotes
+            text = "true" if node.value else "false"
+        else:
+            text = node.value if isinstance(node.value, str) else str(node.value)
         try:
             return parse_expression(text, node.position_of)
         except ExpressionSyntaxError as exc:
@@ -172,22 +179,77 @@ class _Builder:
         parts.append(text[i:])
         return m.Template(tuple(p for p in parts if p != ""))
 
-    def _params(self, node: YMap | None) -> tuple[m.Param, ...]:
+    def _params(self, node: YMap | None, effective: datetime.date) -> tuple[m.Param, ...]:
         if node is None:
             return ()
         params = []
         for name, value in node.entries.items():
-            plain = to_plain(value)
-            try:
-                duration = parse_duration(plain) if isinstance(plain, str) else None
-            except (ValueError, OverflowError):  # "99…9 years": more digits than Python will read
-                self.problems.append(Diagnostic(f"`{clip(plain, 40)}` is too long a duration", code="policy-value",
-                                                position=value.position, hint="write a duration such as `7 years`"))
-                continue
-            if duration is not None:
-                plain = duration
-            params.append(m.Param(name, plain, node.key_positions[name]))
+            if isinstance(value, YMap) and any(_DAY.match(key) for key in value.entries):
+                plain = self._history(name, value, effective)
+            else:
+                plain = self._param_value(value)
+            if plain is not _REFUSED:
+                params.append(m.Param(name, plain, node.key_positions[name]))
         return tuple(params)
+
+    def _param_value(self, value: YNode):
+        plain = to_plain(value)
+        try:
+            duration = parse_duration(plain) if isinstance(plain, str) else None
+        except (ValueError, OverflowError):  # "99…9 years": more digits than Python will read
+            self.problems.append(Diagnostic(f"`{clip(plain, 40)}` is too long a duration", code="policy-value",
+                                            position=value.position, hint="write a duration such as `7 years`"))
+            return _REFUSED
+        return plain if duration is None else duration
+
+    def _history(self, name: str, node: YMap, effective: datetime.date):
+        """``name: {2004-06-14: 75, 2022-01-01: 160}``: dates in order, values of one kind, and a
+        first date no later than this version's first day (else some of its days read a value
+        nobody wrote for them)."""
+        days: list[datetime.date] = []
+        values: list = []
+        kinds: dict[str, str] = {}
+        problems = len(self.problems)
+        for key, value in node.entries.items():
+            where = node.key_positions[key]
+            try:
+                day = datetime.date.fromisoformat(key) if _DAY.match(key) else None
+            except ValueError:
+                day = None
+            if day is None:
+                self.problems.append(Diagnostic(
+                    f"`params.{name}` is a history, and `{clip(key, 40)}` is not a date", position=where,
+                    code="param-history", hint="a history maps each date (YYYY-MM-DD) to the value from that date on"))
+                continue
+            if days and day <= days[-1]:
+                self.problems.append(Diagnostic(
+                    f"the dates of `params.{name}` go in order: {key} comes after {days[-1].isoformat()}",
+                    position=where, code="param-history", hint="move it above the later date"))
+                continue
+            plain = self._param_value(value)
+            if plain is _REFUSED:
+                continue
+            kind = "number" if type_name(plain) == "number" else type_name(plain)
+            if plain is not None and kinds and kind not in kinds:
+                first, since = next(iter(kinds.items()))
+                self.problems.append(Diagnostic(
+                    f"`params.{name}` is {an(first)} from {since} but {an(kind)} from {key}", position=where,
+                    code="param-history", hint="every value of a history is of one kind"))
+                continue
+            if plain is not None:
+                kinds.setdefault(kind, key)
+            days.append(day)
+            values.append(plain)
+        if len(self.problems) > problems:
+            return _REFUSED
+        if days[0] > effective:
+            self.problems.append(Diagnostic(
+                f"`params.{name}` has no value from {effective.isoformat()}, when this version takes effect, "
+                f"to {days[0].isoformat()}, its first date", position=node.key_positions[next(iter(node.entries))],
+                code="param-history",
+                hint=f"add the value that holds from {effective.isoformat()}, or date the first value earlier"))
+            return _REFUSED
+        return History(tuple(days), tuple(values))
 
     def _definitions(self, node: YMap | None) -> tuple[m.Definition, ...]:
         if node is None:
@@ -207,13 +269,18 @@ class _Builder:
             if len(set(params)) != len(params):
                 self.problems.append(Diagnostic(f"definition `{name}` names a parameter twice",
                                                 position=position, code="duplicate-parameter"))
+            title = description = None
+            if isinstance(value, YMap):  # {title, description, value}: the schema checked the keys
+                title = value.entries["title"].value if "title" in value.entries else None
+                description = value.entries["description"].value if "description" in value.entries else None
+                value = value.entries["value"]
             body = self._expression(value)
             if body is not None:
-                found[name] = m.Definition(name, params, body, position)
+                found[name] = m.Definition(name, params, body, position, title, description)
         return tuple(found.values())
 
-    def _rules(self, node: YSeq) -> tuple[m.Rule, ...]:
-        rules: list[m.Rule] = []
+    def _rules(self, node: YSeq) -> tuple[m.RuleEntry, ...]:
+        entries: list[m.RuleEntry] = []
         seen: dict[str, Position] = {}
         for item in node.items:
             assert isinstance(item, YMap)
@@ -225,19 +292,53 @@ class _Builder:
                                                 hint="give each rule its own id"))
                 continue
             seen[rule_id] = e["id"].position
-            require = self._expression(e["require"])
-            optional = {k: self._expression(e[k]) if k in e else None for k in ("when", "blocked_when")}
-            if require is None:
+            if "final" in e and "blocked_when" in e:
+                self.problems.append(Diagnostic(
+                    f"rule `{rule_id}` gives both `final` and `blocked_when`", position=e["final"].position,
+                    code="policy-structure",
+                    hint="`final: true` means \"blocked whenever unmet\"; keep it, or `blocked_when` for a condition"))
                 continue
-            rules.append(m.Rule(
-                id=rule_id, title=e["title"].value, require=require,
-                when=optional["when"], blocked_when=optional["blocked_when"],
-                severity=m.Severity(e["severity"].value).value if "severity" in e else m.REQUIREMENT,
-                message=self._template(e.get("message")),
-                blocked_message=self._template(e.get("blocked_message")),
-                source=e["source"].value if "source" in e else None,
-                position=item.position))
-        return tuple(rules)
+            fields: dict[str, object] = {}
+            for key in m.RULE_FIELDS:
+                if key not in e:
+                    continue
+                value = e[key]
+                if key in ("when", "require", "blocked_when"):
+                    fields[key] = self._expression(value)
+                    if fields[key] is None:
+                        break
+                elif key == "final":
+                    fields["final"] = bool(value.value)
+                    fields["blocked_when"] = (parse_expression("true", value.position_of)
+                                              if value.value else None)
+                elif key in ("message", "blocked_message"):
+                    fields[key] = self._template(value)
+                elif key == "severity":
+                    fields[key] = m.Severity(value.value).value
+                else:
+                    fields[key] = value.value
+            else:
+                entries.append(m.RuleEntry(rule_id, tuple((k, fields[k]) for k in m.RULE_FIELDS if k in fields),
+                                           bool(e["replace"].value) if "replace" in e else False, item.position))
+        return tuple(entries)
+
+    def _whole_rules(self, entries: tuple[m.RuleEntry, ...], extends: bool) -> tuple[m.Rule, ...]:
+        """The rules a file states whole; in a file that extends nothing, every entry must be one."""
+        if extends:
+            return tuple(entry.rule() for entry in entries if entry.complete())
+        for entry in entries:
+            if entry.replace:
+                self.problems.append(Diagnostic(
+                    f"rule `{entry.id}` says `replace: true`, but this version extends no other",
+                    position=entry.position, code="policy-structure",
+                    hint="`replace` is for a version that changes a rule it inherits; remove it"))
+            for key in ("title", "require"):
+                if key not in entry.given():
+                    self.problems.append(Diagnostic(
+                        f"rule `{entry.id}` has no `{key}`", position=entry.position, code="policy-structure",
+                        hint=("add `title:`, what the rule asks in a few words" if key == "title"
+                              else "add `require:`, the condition that meets the rule")))
+        return tuple(entry.rule() for entry in entries if entry.complete())
 
     def _outputs(self, node: YMap | None) -> tuple[m.Output, ...]:
         if node is None:

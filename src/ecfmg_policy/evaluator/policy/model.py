@@ -74,6 +74,8 @@ class Definition:
     params: tuple[str, ...]
     body: Expression
     position: Position
+    title: str | None = None  # what it computes, for reviewers: `versions`, lint, explanations
+    description: str | None = None  # how, and the passage it follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +86,57 @@ class Rule:
     title: str
     require: Expression
     when: Expression | None
-    blocked_when: Expression | None
+    blocked_when: Expression | None  # `final: true` is written here as the expression `true`
     severity: str  # a Severity's value
     message: Template | None
     blocked_message: Template | None
     source: str | None
     position: Position
+    final: bool = False  # written `final: true`: unmet is blocked whenever the rule applies
+
+
+# The fields of a rule a version can give, in the order a rule is written and reported.
+RULE_FIELDS = ("title", "when", "require", "blocked_when", "final", "severity", "message", "blocked_message",
+               "source")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEntry:
+    """A rule as one version file writes it: only the fields it gives.
+
+    In a file that extends nothing, every entry is a whole rule.  In one that
+    extends another version, an entry whose id the other version has changes
+    just the fields it gives (the rest are inherited, positions and all), or
+    with ``replace`` stands for the whole rule; an entry with a new id adds a
+    rule.  Which it is can only be known once ``extends`` is resolved, so the
+    loader keeps what was written and ``versions`` builds the rules.
+    """
+
+    id: str
+    fields: tuple[tuple[str, object], ...]  # (field, parsed value), in RULE_FIELDS order
+    replace: bool
+    position: Position
+
+    def given(self) -> dict[str, object]:
+        return dict(self.fields)
+
+    def complete(self) -> bool:
+        """Whether the entry alone makes a rule (a title and a condition)."""
+        given = self.given()
+        return "title" in given and "require" in given
+
+    def rule(self, base: "Rule | None" = None) -> "Rule":
+        """The rule this entry makes: its fields over ``base``'s (none: it must be complete)."""
+        given = self.given()
+        if base is None:
+            values: dict[str, object] = {"when": None, "blocked_when": None, "final": False, "severity": REQUIREMENT,
+                                         "message": None, "blocked_message": None, "source": None}
+        else:
+            values = {f: getattr(base, f) for f in RULE_FIELDS}
+            if "final" in given or "blocked_when" in given:  # one question, "when is unmet final?"
+                values["final"], values["blocked_when"] = False, None
+        values.update(given)
+        return Rule(id=self.id, position=self.position, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,3 +222,4 @@ class PolicyFile:
     declared: frozenset[str]  # top-level keys present in the file
     version_position: Position
     problems: tuple = ()  # errors that did not stop loading (unknown keys)
+    rule_entries: tuple[RuleEntry, ...] = ()  # the rules as written; ``own.rules`` holds the whole ones

@@ -1,9 +1,10 @@
 """Versions of one policy over time: resolve ``extends`` and describe what changed.
 
 A version file may extend an earlier version and say only what differs:
-parameters, definitions and outputs by name, rules by id (the same id
-replaces the rule where it stood, a new id is added at the end), and
-``remove_*`` lists to drop things.  Resolution turns every file into a
+parameters, definitions and outputs by name; rules by id (an inherited id
+changes only the fields the entry gives, or the whole rule where it stood
+with ``replace: true``; a new id is added at the end); and ``remove_*`` lists
+to drop things.  Resolution turns every file into a
 complete :class:`Policy`; inherited expressions keep pointing at the file
 that wrote them, so errors still land on the right line.
 """
@@ -122,9 +123,42 @@ def _merge(parent: m.Policy, file: m.PolicyFile, problems: list[Diagnostic]) -> 
         scope=own.scope if "scope" in declared else parent.scope,
         scope_source=own.scope_source if "scope" in declared else parent.scope_source,
         definitions=_merge_named(parent.definitions, own.definitions, removed["definitions"], key=lambda d: d.name),
-        rules=_merge_named(parent.rules, own.rules, removed["rules"], key=lambda r: r.id),
+        rules=_merge_named(parent.rules, _rules_over(parent, file, problems), removed["rules"], key=lambda r: r.id),
         outputs=_merge_named(parent.outputs, own.outputs, removed["outputs"], key=lambda o: o.name),
     )
+
+
+def _rules_over(parent: m.Policy, file: m.PolicyFile, problems: list[Diagnostic]) -> tuple[m.Rule, ...]:
+    """The rules a file's entries make over the version it extends.
+
+    An entry with an inherited id changes just the fields it gives (``replace``:
+    the entry is the whole rule); an entry with a new id must be a whole rule,
+    and when it is not, a misspelt inherited id is the likely reason.
+    """
+    inherited = {r.id: r for r in parent.rules}
+    rules = []
+    for entry in file.rule_entries:
+        base = inherited.get(entry.id)
+        if base is not None and not entry.replace:
+            rules.append(entry.rule(base))
+            continue
+        missing = [key for key in ("title", "require") if key not in entry.given()]
+        if missing:
+            what = " and ".join(f"`{key}`" for key in missing)
+            if base is None:
+                problems.append(Diagnostic(
+                    f"rule `{entry.id}` is new in version `{file.own.version}` and has no {what}",
+                    position=entry.position, code="policy-structure",
+                    hint=did_you_mean(entry.id, inherited)
+                    or f"a new rule needs `title` and `require`; version `{parent.version}` has no rule `{entry.id}`"))
+            else:
+                problems.append(Diagnostic(
+                    f"rule `{entry.id}` replaces the inherited rule whole (`replace: true`) but has no {what}",
+                    position=entry.position, code="policy-structure",
+                    hint="give the whole rule, or remove `replace: true` to change only the fields given"))
+            continue
+        rules.append(entry.rule())
+    return tuple(rules)
 
 
 def _merge_named(inherited: tuple, own: tuple, removed: set[str], key) -> tuple:
@@ -153,7 +187,7 @@ class Changes:
     params: tuple[ParamChange, ...]
     rules_added: tuple[str, ...]
     rules_removed: tuple[str, ...]
-    rules_changed: tuple[str, ...]  # the rule's own text differs
+    rules_changed: tuple[tuple[str, tuple[str, ...]], ...]  # (rule id, the fields whose text differs)
     rules_affected: tuple[str, ...]  # same text, but a parameter or definition it uses changed
     definitions_changed: tuple[str, ...]  # added, removed or rewritten
     outputs_changed: tuple[str, ...]
@@ -167,8 +201,9 @@ def changes_between(old: m.Policy, new: m.Policy) -> Changes:
     old_rules = {r.id: r for r in old.rules}
     new_rules = {r.id: r for r in new.rules}
     kept = [i for i in new_rules if i in old_rules]
-    changed = tuple(i for i in kept if rule_text(old_rules[i]) != rule_text(new_rules[i]))
-    affected = tuple(i for i in kept if i not in changed
+    changed = tuple((i, fields) for i in kept if (fields := fields_changed(old_rules[i], new_rules[i])))
+    changed_ids = {i for i, _ in changed}
+    affected = tuple(i for i in kept if i not in changed_ids
                      and rule_fingerprint(old, old_rules[i]) != rule_fingerprint(new, new_rules[i]))
     old_defs = {d.name: _definition_text(d) for d in old.definitions}
     new_defs = {d.name: _definition_text(d) for d in new.definitions}
@@ -186,15 +221,25 @@ def changes_between(old: m.Policy, new: m.Policy) -> Changes:
 
 
 def rule_text(rule: m.Rule) -> tuple:
-    """Everything an editor wrote for a rule, as text (positions ignored)."""
-    def text(e):
-        return None if e is None else e.text
+    """Everything an editor wrote for a rule, as text (positions ignored), field by field in
+    ``RULE_FIELDS`` order."""
+    def text(value):
+        if isinstance(value, n.Expression):
+            return value.text
+        if isinstance(value, m.Template):
+            return tuple(p if isinstance(p, str) else p.text for p in value.parts)
+        return value
 
-    def template(t):
-        return None if t is None else tuple(p if isinstance(p, str) else p.text for p in t.parts)
+    return tuple(text(getattr(rule, f)) for f in m.RULE_FIELDS)
 
-    return (rule.title, text(rule.when), text(rule.require), text(rule.blocked_when), rule.severity,
-            template(rule.message), template(rule.blocked_message), rule.source)
+
+def fields_changed(old: m.Rule, new: m.Rule) -> tuple[str, ...]:
+    """The fields of a rule whose text differs between two versions (``final: true`` is its
+    own field: the ``true`` it stands for is not reported again as ``blocked_when``)."""
+    changed = tuple(f for f, a, b in zip(m.RULE_FIELDS, rule_text(old), rule_text(new)) if a != b)
+    if "final" in changed or (old.final and new.final):
+        changed = tuple(f for f in changed if f != "blocked_when")
+    return changed
 
 
 def _definition_text(d: m.Definition) -> tuple:
@@ -219,6 +264,7 @@ def rule_fingerprint(policy: m.Policy, rule: m.Rule) -> tuple:
         for name in names & definitions.keys() - seen_defs:
             seen_defs.add(name)
             pending.append(definitions[name].body.tree)
-    return (rule_text(rule)[1:4],
+    logic = dict(zip(m.RULE_FIELDS, rule_text(rule)))
+    return ((logic["when"], logic["require"], logic["blocked_when"]),
             tuple(sorted((name, _definition_text(definitions[name])) for name in seen_defs)),
             tuple(sorted((name, repr(params.get(name))) for name in seen_params)))

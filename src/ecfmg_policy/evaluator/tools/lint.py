@@ -34,7 +34,7 @@ class LintReport:
         return sum(1 for d in self.diagnostics if d.severity == "warning")
 
 
-def lint_paths(paths: list[Path]) -> LintReport:
+def lint_paths(paths: list[Path], require_titles: bool = False) -> LintReport:
     diagnostics: list[Diagnostic] = []
     files: list[str] = []
     for path in paths:
@@ -48,6 +48,8 @@ def lint_paths(paths: list[Path]) -> LintReport:
             except PolicyError as exc:
                 diagnostics.extend(exc.diagnostics)
         diagnostics.extend(_warnings(list(analysis.resolved)))
+        if require_titles:
+            diagnostics.extend(_untitled(list(analysis.resolved)))
     unique = list(dict.fromkeys(diagnostics))
     unique.sort(key=_place)
     return LintReport(tuple(unique), tuple(files))
@@ -95,6 +97,28 @@ def _warnings(policies: list[m.Policy]) -> Iterator[Diagnostic]:
     for rule in unsourced.values():
         yield Diagnostic(f"rule `{rule.id}` cites no source", position=rule.position, severity="warning",
                          code="missing-source", hint="add `source:` quoting the passage this rule encodes")
+
+
+def _untitled(policies: list[m.Policy]) -> Iterator[Diagnostic]:
+    """Definitions a rule reads (in its conditions or its messages) that have no title: what
+    a reviewer, ``versions`` and an explanation show of a rule's reasons is their titles."""
+    reported: set[tuple] = set()
+    for policy in policies:
+        definitions = {d.name: d for d in policy.definitions}
+        for rule in policy.rules:
+            expressions = [e for e in (rule.when, rule.require, rule.blocked_when) if e is not None]
+            for template in (rule.message, rule.blocked_message):
+                expressions += template.expressions() if template else ()
+            for expression in expressions:
+                names, _ = n.names_read(expression.tree)
+                for name in sorted(names & definitions.keys()):
+                    d = definitions[name]
+                    key = (d.position.source, d.position.line, name)
+                    if d.title is None and key not in reported:
+                        reported.add(key)
+                        yield Diagnostic(f"definition `{name}`, read by rule `{rule.id}`, has no title",
+                                         position=d.position, severity="warning", code="untitled-definition",
+                                         hint=f"write it as `{name}: {{title: ..., value: ...}}`")
 
 
 def policy_expressions(policy: m.Policy) -> Iterator[tuple[str, n.Expression]]:

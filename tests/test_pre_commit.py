@@ -27,8 +27,8 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 POLICIES = CHECKOUT / "policies" / "ecfmg-certification"
 GUIDE = CHECKOUT / "docs" / "policy-authors-guide.md"
 
-POLICY = "2022-01-01.yaml"
-RULE_LINE = "    require: application.fee_paid_usd >= fee_due"
+POLICY = "2004-06-14.yaml"
+RULE_LINE = "    require: application.fee_paid_usd >= params.application_fee_usd at application.submitted_on"
 # A JSON record read by a test case (record_file:), and the case reading it.
 RECORD = "tests/v2021.1-12-forced-version-on-2022-date.record.json"
 RECORD_CASE = "v2021.1-12-forced-version-on-2022-date.yaml"
@@ -191,7 +191,7 @@ def test_the_guides_failing_hook_example_is_what_pre_commit_prints(env, hook_rep
     """The guide shows an unused parameter failing the lint hook (a warning, with --strict)."""
     repo = consumer(tmp_path, env)
     configure(repo, env, hook_repo)
-    edit(repo / "policies" / "ecfmg-certification" / POLICY, "\nparams:\n", "\nparams:\n  late_fee_usd: 25\n")
+    edit(repo / "policies" / "ecfmg-certification" / "2022-01-01.yaml", "\nparams:\n", "\nparams:\n  late_fee_usd: 25\n")
     code, out = pre_commit(repo, env, "run", "--all-files")
     assert code == 1, out
     assert status(out, LINT) == "Failed" and status(out, TEST) == "Passed", out
@@ -239,7 +239,7 @@ def test_policies_elsewhere_with_the_guides_configuration(env, hook_repo, tmp_pa
     assert status(out, LINT) == "Passed" and status(out, TEST) == "Passed", out
 
     line = edit(repo / folder / "ecfmg-certification" / POLICY, RULE_LINE,
-                "    require: application.fee_paid_usd >= fee_due &&")
+                RULE_LINE + " &&")
     git(repo, env, "add", "-A")
     code, out = pre_commit(repo, env, "run")  # the staged change only, as on `git commit`
     assert code != 0, out

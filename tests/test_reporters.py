@@ -225,5 +225,8 @@ def test_the_timeline_gives_each_version_its_days_and_changes(engine):
     assert entries[0]["changes"] is None
     assert {"name": "max_attempts", "old": 6, "new": 4} in entries[2]["changes"]["params"]
     assert entries[2]["changes"]["against"] == "2021.1"
-    assert {"name": "application_fee_usd", "old": 75, "new": 160} in entries[3]["changes"]["params"]
+    assert {"name": "application_fee_usd", "old": 75,
+            "new": {"history": [{"from": "2004-06-14", "value": 75}, {"from": "2022-01-01", "value": 160}]}
+            } in entries[3]["changes"]["params"]
+    assert entries[3]["changes"]["rules_changed"] == [{"id": "application.fee", "fields": ["source"]}]
     assert all(e["file"].endswith(f"{e['effective_from']}.yaml") for e in entries)

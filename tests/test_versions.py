@@ -284,7 +284,7 @@ def test_versions_command_shows_the_timeline_and_changes():
     assert "2004.1   2004-06-14 to 2021-01-25" in out
     assert "2022.1   2022-01-01 to now" in out
     assert "param max_attempts: 6 -> 4" in out
-    assert "param application_fee_usd: 75 -> 160" in out
+    assert "param application_fee_usd: 75 -> 75 from 2004-06-14, 160 from 2022-01-01" in out
     assert "rules added: exams.clinical_skills" in out
 
 

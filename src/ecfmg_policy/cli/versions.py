@@ -56,7 +56,19 @@ def _title(name: str, new, old) -> str | None:
     return None
 
 
-def _text(name: str, entries: list[dict]) -> str:
+def _params_shown(policies: PolicySet) -> dict[str, list[tuple[str, str, str]]]:
+    """Each version's parameter changes as the text shows them (a history as "75 from
+    2004-06-14, 160 from 2022-01-01"), by version."""
+    shown = {}
+    versions = [c.policy for c in policies.versions]
+    for previous, policy in zip(versions, versions[1:]):
+        shown[policy.version] = [(ch.name, "(none)" if ch.old is None else display(ch.old),
+                                  "(removed)" if ch.new is None else display(ch.new))
+                                 for ch in changes_between(previous, policy).params]
+    return shown
+
+
+def _text(name: str, entries: list[dict], params: dict[str, list[tuple[str, str, str]]]) -> str:
     lines = [f"{name}: {len(entries)} version(s)"]
     for e in entries:
         until = e["effective_to"] or "now"
@@ -69,10 +81,8 @@ def _text(name: str, entries: list[dict]) -> str:
             lines.append("         first version")
             continue
         lines.append(f"         against {c['against']}:")
-        for p in c["params"]:
-            old = "(none)" if p["old"] is None else display(p["old"])
-            new = "(removed)" if p["new"] is None else display(p["new"])
-            lines.append(f"           param {p['name']}: {old} -> {new}")
+        for param, old, new in params[e["version"]]:
+            lines.append(f"           param {param}: {old} -> {new}")
         for change in c["rules_changed"]:
             lines.append(f"           rule {change['id']} changed: {', '.join(change['fields'])}")
         for label, key in (("rules added", "rules_added"), ("rules removed", "rules_removed"),
@@ -102,4 +112,4 @@ def versions(policy_path, output_format) -> None:
     if output_format == "json":
         click.echo(json.dumps({"policy": name, "versions": entries}, indent=2))
     else:
-        click.echo(_text(name, entries))
+        click.echo(_text(name, entries, _params_shown(policies)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -176,10 +177,25 @@ def test_the_checker_knows_the_type_of_a_history(tmp_path):
     assert (code, line) == ("type", 10) and "number" in message and "string" in message
 
 
-def test_a_plain_parameter_read_at_a_day_is_its_value(tmp_path):
-    policy = HEAD + "params:\n  fee: 75\nrules:\n  - id: a\n    title: a\n    require: params.fee at as_of == 75\n"
+def test_a_plain_parameter_read_at_a_day_is_its_value_and_at_no_day_null(tmp_path):
+    policy = HEAD + textwrap.dedent("""\
+        params:
+          fee: 75
+        rules:
+          - id: a
+            title: a
+            require: params.fee at as_of == 75
+          - id: b
+            title: b
+            require: params.fee at applicant.application.submitted_on == null
+        """)
     engine = Engine.load(write(tmp_path / "p", {"p.yaml": policy}))
-    assert engine.check(RECORD, "2020-01-01").outcomes[0] == "met"
+    assert tuple(engine.check(RECORD, "2020-01-01").outcomes) == ("met", "unmet")
+    assert tuple(engine.check(record(None), "2020-01-01").outcomes) == ("met", "met")
+    plain = Engine(replace(engine.policies, versions=tuple(replace(c, fast_paths=False)
+                                                           for c in engine.policies.versions)), engine.data)
+    assert tuple(plain.check(RECORD, "2020-01-01").outcomes) == ("met", "unmet")
+    assert tuple(plain.check(record(None), "2020-01-01").outcomes) == ("met", "met")
 
 
 def test_versions_shows_a_history():

@@ -114,6 +114,8 @@ class ExpressionCode:
                     return f"P_{name}.at(as_of)"
                 return f"P_{name}"
             case n.At(target=n.Attribute(name=name), day=day):  # the checker allows parameters only
+                if not isinstance(self.params.get(name), History) and self.type_of(day) == t.DATE:
+                    return f"(P_{name} if {e(day, frame)} is not None else None)"  # one value on every day
                 return f"param_at(P_{name}, {e(day, frame)})"
             case n.Attribute(target=target, name=name):
                 return self._field(target, name, frame)

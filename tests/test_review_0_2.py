@@ -1,0 +1,85 @@
+"""Review of the 0.2 policy format: each test pins a bug found in dated parameters, rule
+overrides by field, YAML booleans as expressions or titled definitions, as an editor
+meets it (a decision, a diagnostic and its line, an exit status)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ecfmg_policy.api import Engine
+from ecfmg_policy.errors import PolicyError
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORD = json.loads((ROOT / "examples" / "eligible.json").read_text())
+
+HEAD = """\
+policy: p
+version: "1"
+effective_from: 2004-06-14
+"""
+LATER = """\
+policy: p
+version: "2"
+effective_from: 2010-01-01
+extends: "1"
+"""
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text))
+    return folder
+
+
+def problems(folder: Path) -> list[tuple[str, int, int, str]]:
+    with pytest.raises(PolicyError) as caught:
+        Engine.load(folder)
+    return [(d.code, d.position.line, d.position.column, d.message) for d in caught.value.diagnostics]
+
+
+# --- a removed rule is not inherited by the entry that adds it back -------------------------
+
+FINAL_RULE = HEAD + """\
+rules:
+  - id: x
+    title: X
+    when: applicant.application.fee_paid_usd > 0
+    require: "false"
+    final: true
+    message: the old message
+"""
+
+
+def test_a_rule_removed_and_added_again_keeps_nothing_of_the_removed_one(tmp_path):
+    later = LATER + """\
+remove_rules: [x]
+rules:
+  - id: x
+    title: X again
+    require: "false"
+"""
+    engine = Engine.load(write(tmp_path, {"1.yaml": FINAL_RULE, "2.yaml": later}))
+    result = engine.check(json.loads(json.dumps(RECORD)), "2021-01-01")
+    # the new rule has no `when`, no `final` and no message: unmet, not blocked, nothing said
+    assert (result.decision, result.outcomes, result.messages) == ("pending", ("unmet",), (None,))
+
+
+def test_a_partial_entry_for_a_removed_rule_is_refused(tmp_path):
+    later = LATER + """\
+remove_rules: [x]
+rules:
+  - id: x
+    message: a new message
+"""
+    folder = write(tmp_path, {"1.yaml": FINAL_RULE, "2.yaml": later})
+    with pytest.raises(PolicyError) as caught:
+        Engine.load(folder)
+    [d] = caught.value.diagnostics
+    assert (d.code, d.position.line, d.message) == (
+        "policy-structure", 7, "rule `x` is new in version `2` and has no `title` and `require`")
+    assert "remove_rules" in d.hint

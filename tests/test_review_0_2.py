@@ -83,3 +83,25 @@ rules:
     assert (d.code, d.position.line, d.message) == (
         "policy-structure", 7, "rule `x` is new in version `2` and has no `title` and `require`")
     assert "remove_rules" in d.hint
+
+
+# --- a parameter's values are checked against the exams, histories too -----------------------
+
+@pytest.mark.parametrize("value, condition", [
+    ("[USMLE_STEP1, USMLE_STEPX]", "a.exam in params.exams"),  # as before 0.2
+    ("{2004-01-01: [USMLE_STEP1], 2010-01-01: [USMLE_STEPX]}", "a.exam in params.exams"),
+    ("{2004-01-01: [USMLE_STEP1], 2010-01-01: [USMLE_STEPX]}", "a.exam in params.exams at a.date"),
+    ("[USMLE_STEPX]", "a.exam in params.exams at a.date"),
+    ("{2004-01-01: USMLE_STEP1, 2010-01-01: USMLE_STEPX}", "a.exam == params.exams"),
+])
+def test_a_misspelt_exam_in_a_parameter_history_is_found(tmp_path, value, condition):
+    policy = HEAD + f"""\
+params:
+  exams: {value}
+rules:
+  - id: a
+    title: A
+    require: any({condition} for a in applicant.exams)
+"""
+    assert problems(write(tmp_path, {"p.yaml": policy})) == [
+        ("enum", 5, 3, "parameter `exams` holds `USMLE_STEPX`, which is not a possible value here")]

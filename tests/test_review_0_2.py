@@ -105,3 +105,30 @@ rules:
 """
     assert problems(write(tmp_path, {"p.yaml": policy})) == [
         ("enum", 5, 3, "parameter `exams` holds `USMLE_STEPX`, which is not a possible value here")]
+
+
+# --- YAML booleans: `true` and `false` are expressions; `yes`, `no`, `on`, `off` are not -------
+
+@pytest.mark.parametrize("written, column", [("yes", 14), ("no", 14), ("on", 14), ("Off", 14)])
+def test_yaml_1_1_booleans_are_not_taken_for_expressions(tmp_path, written, column):
+    policy = HEAD + f"""\
+rules:
+  - id: a
+    title: A
+    require: {written}
+"""
+    [(code, line, col, message)] = problems(write(tmp_path, {"p.yaml": policy}))
+    assert (code, line, col) == ("syntax", 7, column)
+    assert message.startswith(f"`{written}` is not an expression")
+
+
+@pytest.mark.parametrize("written, outcome", [("true", "met"), ("false", "unmet"), ("True", "met")])
+def test_yaml_true_and_false_are_expressions(tmp_path, written, outcome):
+    policy = HEAD + f"""\
+rules:
+  - id: a
+    title: A
+    require: {written}
+"""
+    engine = Engine.load(write(tmp_path, {"p.yaml": policy}))
+    assert engine.check(json.loads(json.dumps(RECORD)), "2021-01-01").outcomes == (outcome,)

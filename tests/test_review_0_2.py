@@ -132,3 +132,30 @@ rules:
 """
     engine = Engine.load(write(tmp_path, {"p.yaml": policy}))
     assert engine.check(json.loads(json.dumps(RECORD)), "2021-01-01").outcomes == (outcome,)
+
+
+# --- a duration too long for the calendar is said in the policy's words, compiled or not -------
+
+def test_a_duration_past_the_calendar_is_an_error_in_words(tmp_path):
+    from ecfmg_policy.evaluator.evaluation.interpreter import Interpreter
+    from ecfmg_policy.evaluator.records.records import convert_dates
+    import datetime
+
+    policy = HEAD + """\
+params:
+  span:
+    2004-01-01: 7 years
+    2010-01-01: 99999999999999999999 years
+rules:
+  - id: a
+    title: A
+    require: as_of + params.span > as_of
+"""
+    engine = Engine.load(write(tmp_path, {"p.yaml": policy}))
+    result = engine.check(json.loads(json.dumps(RECORD)), "2023-01-01")
+    assert result.outcomes == ("error",)
+    assert result.messages[0].startswith("2023-01-01 + 99999999999999999999 years is outside the calendar")
+    compiled = engine.evaluator(datetime.date(2023, 1, 1)).compiled
+    reference = Interpreter(compiled.checked, engine.data).evaluate(
+        convert_dates("applicant", json.loads(json.dumps(RECORD))), datetime.date(2023, 1, 1))
+    assert list(reference.messages) == list(result.messages)

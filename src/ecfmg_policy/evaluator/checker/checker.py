@@ -430,14 +430,18 @@ class _Checker:
 
 
     def _param_values_in_enum(self, kind: t.Type, other: n.Node) -> None:
-        """``a.exam in params.required_exams``: every value of the parameter must be a possible exam."""
+        """``a.exam in params.required_exams``: every value of the parameter must be a possible exam
+        (every value of its history, read plainly or ``at`` a day)."""
+        if isinstance(other, n.At):
+            other = other.target
         if not (isinstance(kind, t.Prim) and kind.enum and isinstance(other, n.Attribute)
                 and isinstance(other.target, n.Name) and other.target.name == "params"):
             return
         param = self.params.get(other.name)
         if param is None:
             return
-        values = param.value if isinstance(param.value, list) else [param.value]
+        held = param.value.values if isinstance(param.value, History) else (param.value,)
+        values = [v for value in held for v in (value if isinstance(value, list) else [value])]
         for value in values:
             if isinstance(value, str) and value not in kind.enum:
                 self.problems.append(Diagnostic(

@@ -303,7 +303,8 @@ def plus_duration(day, span):
     if not span.months and not span.days:
         try:
             return day.replace(year=day.year + span.years)
-        except ValueError:  # 29 February in a year without one, or past the calendar: the general path says which
+        except (ValueError, OverflowError):  # 29 February in a year without one, or past the calendar (a year past
+            # C's long overflows): the general path says which
             return add_duration(day, span)
     return add_duration(day, span)
 

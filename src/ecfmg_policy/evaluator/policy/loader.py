@@ -148,6 +148,13 @@ class _Builder:
     def _expression(self, node: YNode):
         assert isinstance(node, YScalar)
         if isinstance(node.value, bool):  # YAML's own true/false, written without quotes
+            written = node.text.buffer[node.text.start_index:node.text.end_index] if node.text else ""
+            if written.lower() not in ("true", "false"):  # YAML 1.1 also reads yes/no/on/off as true/false
+                self.problems.append(Diagnostic(
+                    f"`{clip(written, 20)}` is not an expression: YAML reads it as {str(node.value).lower()}",
+                    position=node.position, code="syntax",
+                    hint=f"write `{str(node.value).lower()}` if that is meant, or quote the expression"))
+                return None
             text = "true" if node.value else "false"
         else:
             text = node.value if isinstance(node.value, str) else str(node.value)

@@ -123,19 +123,22 @@ def _merge(parent: m.Policy, file: m.PolicyFile, problems: list[Diagnostic]) -> 
         scope=own.scope if "scope" in declared else parent.scope,
         scope_source=own.scope_source if "scope" in declared else parent.scope_source,
         definitions=_merge_named(parent.definitions, own.definitions, removed["definitions"], key=lambda d: d.name),
-        rules=_merge_named(parent.rules, _rules_over(parent, file, problems), removed["rules"], key=lambda r: r.id),
+        rules=_merge_named(parent.rules, _rules_over(parent, file, removed["rules"], problems), removed["rules"],
+                           key=lambda r: r.id),
         outputs=_merge_named(parent.outputs, own.outputs, removed["outputs"], key=lambda o: o.name),
     )
 
 
-def _rules_over(parent: m.Policy, file: m.PolicyFile, problems: list[Diagnostic]) -> tuple[m.Rule, ...]:
+def _rules_over(parent: m.Policy, file: m.PolicyFile, removed: set[str],
+                problems: list[Diagnostic]) -> tuple[m.Rule, ...]:
     """The rules a file's entries make over the version it extends.
 
     An entry with an inherited id changes just the fields it gives (``replace``:
     the entry is the whole rule); an entry with a new id must be a whole rule,
-    and when it is not, a misspelt inherited id is the likely reason.
+    and when it is not, a misspelt inherited id is the likely reason.  A rule the
+    file removes is not inherited: an entry with its id adds a new rule, whole.
     """
-    inherited = {r.id: r for r in parent.rules}
+    inherited = {r.id: r for r in parent.rules if r.id not in removed}
     rules = []
     for entry in file.rule_entries:
         base = inherited.get(entry.id)
@@ -149,7 +152,10 @@ def _rules_over(parent: m.Policy, file: m.PolicyFile, problems: list[Diagnostic]
                 problems.append(Diagnostic(
                     f"rule `{entry.id}` is new in version `{file.own.version}` and has no {what}",
                     position=entry.position, code="policy-structure",
-                    hint=did_you_mean(entry.id, inherited)
+                    hint=(f"`remove_rules` drops the inherited rule `{entry.id}`, so this entry adds a new one: "
+                          "give the whole rule, or keep the inherited one and change only its fields"
+                          if entry.id in removed else None)
+                    or did_you_mean(entry.id, inherited)
                     or f"a new rule needs `title` and `require`; version `{parent.version}` has no rule `{entry.id}`"))
             else:
                 problems.append(Diagnostic(

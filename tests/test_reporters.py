@@ -229,4 +229,5 @@ def test_the_timeline_gives_each_version_its_days_and_changes(engine):
             "new": {"history": [{"from": "2004-06-14", "value": 75}, {"from": "2022-01-01", "value": 160}]}
             } in entries[3]["changes"]["params"]
     assert entries[3]["changes"]["rules_changed"] == [{"id": "application.fee", "fields": ["source"]}]
+    assert entries[3]["changes"]["rules_affected"] == ["application.fee"]  # its fee has a history now
     assert all(e["file"].endswith(f"{e['effective_from']}.yaml") for e in entries)

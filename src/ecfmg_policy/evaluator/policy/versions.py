@@ -194,7 +194,7 @@ class Changes:
     rules_added: tuple[str, ...]
     rules_removed: tuple[str, ...]
     rules_changed: tuple[tuple[str, tuple[str, ...]], ...]  # (rule id, the fields whose text differs)
-    rules_affected: tuple[str, ...]  # same text, but a parameter or definition it uses changed
+    rules_affected: tuple[str, ...]  # same conditions, but a parameter or definition they read changed
     definitions_changed: tuple[str, ...]  # added, removed or rewritten
     outputs_changed: tuple[str, ...]
 
@@ -208,8 +208,8 @@ def changes_between(old: m.Policy, new: m.Policy) -> Changes:
     new_rules = {r.id: r for r in new.rules}
     kept = [i for i in new_rules if i in old_rules]
     changed = tuple((i, fields) for i in kept if (fields := fields_changed(old_rules[i], new_rules[i])))
-    changed_ids = {i for i, _ in changed}
-    affected = tuple(i for i in kept if i not in changed_ids
+    logic_changed = {i for i, fields in changed if set(fields) & {"when", "require", "blocked_when", "final"}}
+    affected = tuple(i for i in kept if i not in logic_changed  # its title or message may have changed too
                      and rule_fingerprint(old, old_rules[i]) != rule_fingerprint(new, new_rules[i]))
     old_defs = {d.name: _definition_text(d) for d in old.definitions}
     new_defs = {d.name: _definition_text(d) for d in new.definitions}

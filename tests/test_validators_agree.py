@@ -473,6 +473,7 @@ def test_policy_and_test_case_files_get_one_verdict_from_both_validators():
     documents = yaml_documents()
     assert sum(kind == "policy" for _, kind, _ in documents) > 1000
     assert sum(kind == "test-case" for _, kind, _ in documents) > 100
+    assert sum(kind == "test-fixture" for _, kind, _ in documents) > 20
     found = [f"{label}: jsonschema-rs {native}, jsonschema {of_record}"
              for label, kind, value in documents
              for native, of_record in [verdicts(kind, value)] if native != of_record]

@@ -597,3 +597,94 @@ def test_schema_test_fixture_prints_the_fixture_schema():
     case_schema = json.loads(invoke("schema", "test-case").stdout)
     assert {"base", "changes"} <= set(case_schema["properties"])
     assert "other_rules" in case_schema["properties"]["expect"]["properties"]
+
+
+# --- the guide's examples (§12.2, §12.3), run as they are written there --------------------------------
+
+GUIDE = ROOT / "docs" / "policy-authors-guide.md"
+
+
+def guide_section(title: str) -> str:
+    text = GUIDE.read_text("utf-8")
+    start = text.index(f"### {title}")
+    return text[start:text.index("\n### ", start + 1)]
+
+
+def fenced(section: str, language: str) -> list[str]:
+    """The code blocks of ``section`` whose opening fence says ``language`` (``""``: none)."""
+    blocks, current, opened_as = [], None, ""
+    for line in section.split("\n"):
+        if current is None and line.startswith("```"):
+            current, opened_as = [], line[3:].strip()
+        elif current is not None and line.strip() == "```":
+            if opened_as == language:
+                blocks.append("\n".join(current) + "\n")
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def bundled_copy(tmp_path: Path) -> Path:
+    """The bundled policies folder, cases and fixtures included, as ``policies`` in ``tmp_path``."""
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    return tmp_path / "policies" / "ecfmg-certification" / "tests"
+
+
+def test_the_guides_fixture_and_case_are_the_bundled_files_and_pass_on_their_own(tmp_path):
+    """§12.2's example: each block that starts with its path is that bundled file, and the two alone
+    (the policy, that fixture, that case) make a run that passes."""
+    files = {block.split("\n", 1)[0][2:]: block.split("\n", 1)[1]
+             for block in fenced(guide_section("12.2 Writing a test case"), "yaml") if block.startswith("# tests/")}
+    assert sorted(files) == ["tests/004-leap-day-window-last-day.yaml", "tests/fixtures/graduate.yaml"]
+    for name, text in files.items():
+        assert text == (POLICIES / name).read_text(), f"the guide's {name} is not the bundled file"
+    policy = tmp_path / "ecfmg-certification"
+    shutil.copytree(POLICIES, policy, ignore=shutil.ignore_patterns("tests"))
+    for name, text in files.items():
+        write(policy, name, text)
+    proc = invoke("test", policy)
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.splitlines()[-1] == "1 passed, 0 failed"
+
+
+def guide_failure(section: str, starts: str) -> list[str]:
+    block = next(b for b in fenced(section, "") if b.startswith(starts))
+    return [line for line in block.splitlines() if line != "    …"]
+
+
+def test_the_guides_other_rules_failure_is_what_the_command_prints(tmp_path):
+    tests = bundled_copy(tmp_path)
+    case = tests / "004-leap-day-window-last-day.yaml"
+    case.write_text(case.read_text().replace("    exams.attempt_limit: not_applicable\n", ""))
+    shown = guide_failure(guide_section("12.2 Writing a test case"), "FAIL policies/ecfmg-certification/tests/004")
+    proc = invoke("test", "-q", "policies", cwd=tmp_path)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    start = lines.index(shown[0])
+    assert lines[start:start + len(shown)] == shown
+    assert lines[start + len(shown)] == ""  # nothing else differs
+
+
+def test_the_guides_refused_record_is_what_the_command_prints(tmp_path):
+    tests = bundled_copy(tmp_path)
+    case = tests / "005-leap-day-window-day-after.yaml"
+    text = case.read_text()
+    assert text.count("result: pass, score: 233}") == 1
+    case.write_text(text.replace("result: pass, score: 233}", "result: passed, score: 233}"))
+    shown = guide_failure(guide_section("12.2 Writing a test case"), "FAIL policies/ecfmg-certification/tests/005")
+    proc = invoke("test", "-q", "policies", cwd=tmp_path)
+    lines = proc.stdout.splitlines()
+    start = lines.index(shown[0])
+    assert lines[start:start + len(shown)] == shown
+
+
+def test_the_guides_unknown_base_is_what_the_command_prints(tmp_path):
+    tests = bundled_copy(tmp_path)
+    case = tests / "002-pass-on-window-last-day.yaml"
+    case.write_text(case.read_text().replace("base: graduate\n", "base: graduat\n"))
+    shown = fenced(guide_section("12.3 Running the tests"), "")
+    shown = next(b for b in shown if "no fixture `graduat`" in b)
+    proc = invoke("test", "-q", "policies", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout.startswith(shown)

@@ -114,8 +114,9 @@ def as_json(run: TestRun, min_coverage) -> str:
     return json.dumps({
         "cases": [{"file": str(o.case.file), "name": o.case.name, "passed": o.passed, "problem": o.problem,
                    "version": o.result.policy.policy.version if o.result and o.result.policy else None,
-                   "mismatches": [{"what": m.what, "expected": m.expected, "actual": m.actual, "detail": m.detail, "via": m.via,
-                                   "line": o.case.line_of(m.stated_by)} for m in o.mismatches]} for o in run.results],
+                   "mismatches": [{"what": m.what, "expected": m.expected, "actual": m.actual, "detail": m.detail,
+                                   "via": m.via, "line": o.case.line_of(m.stated_by)} for m in o.mismatches]}
+                  for o in run.results],
         "errors": [d.to_json() | {"in": "policy"} for d in run.broken_policies]
                   + [d.to_json() | {"in": "data"} for d in run.bad_data]
                   + [d.to_json() | {"in": "test case"} for d in run.broken_cases],

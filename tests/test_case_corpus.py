@@ -1,13 +1,15 @@
 """The case corpus: applicant records with expected decisions, one per file.
 
 Each ``policies/ecfmg-certification/tests/*.yaml`` holds one case: a name, a
-description of why it matters, an as-of date, an applicant record (inline as
-``record``, or ``record_file``: a JSON file relative to the case file), an
-optional ``policy_version`` that replaces the version in force on the as-of
-date (the command line's ``--policy-version``), and the expected decision with
-rule outcomes and outputs.  The seed cases are ``NNN-slug.yaml``; the cases
-for a later version are ``vVERSION-NN-slug.yaml`` (``v2021.1-01-...``) and
-are judged by that version.
+description of why it matters, an as-of date, an applicant record (built on a
+fixture of ``tests/fixtures/`` with the case's ``changes``, or ``record_file``:
+a JSON file relative to the case file), an optional ``policy_version`` that
+replaces the version in force on the as-of date (the command line's
+``--policy-version``), and the expected decision with rule outcomes and
+outputs; ``other_rules`` gives the outcome of every rule the case does not
+name, so each case asserts every rule.  The seed cases are ``NNN-slug.yaml``;
+the cases for a later version are ``vVERSION-NN-slug.yaml``
+(``v2021.1-01-...``) and are judged by that version.
 
 Every case is one pytest item, run in process by the runner of ``ecfmg-policy
 test`` (``ecfmg_policy.evaluator.testing``: the same discovery, loading,
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -35,7 +38,8 @@ import yaml
 from ecfmg_policy.cli.test import failure_text
 from ecfmg_policy.evaluator.policy.model import Outcome
 from ecfmg_policy.evaluator.tools import testing  # its TestRun and TestCase are not pytest's tests
-from ecfmg_policy.evaluator.tools.testing import CaseResult, Runner, case_entries, compare, load_case, run_cases
+from ecfmg_policy.evaluator.tools.testing import (CaseResult, Runner, case_entries, compare, expected_outcomes, load_case,
+                                                   run_cases)
 from ecfmg_policy.evaluator.language.values import to_json_value
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +48,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import handwritten as oracle  # noqa: E402
 
 CASES_DIR = ROOT / "policies" / "ecfmg-certification" / "tests"
+FIXTURES_DIR = CASES_DIR / "fixtures"
 WORLD_DIRECTORY = ROOT / "policies" / "reference" / "world-directory.sample.json"
 # As `ecfmg-policy test policies` finds them (CI's command): every YAML file in a tests/ folder.
 ENTRIES = case_entries([ROOT / "policies"])
@@ -52,8 +57,9 @@ CASE_FILES = [entry.path for entry in ENTRIES if entry.problem is None]
 EVALUATED = [path for path in CASE_FILES if yaml.safe_load(path.read_text())["expect"]["decision"] != "invalid"]
 
 REQUIRED_CASE_KEYS = {"name", "description", "as_of", "expect"}
-OPTIONAL_CASE_KEYS = {"policy_version"}
-RECORD_KEYS = {"record", "record_file"}  # exactly one of them
+OPTIONAL_CASE_KEYS = {"policy_version", "changes"}
+RECORD_KEYS = {"base", "record_file"}  # exactly one of them: every record is a fixture's, or the one file's
+FIXTURES = ["graduate", "student", "graduate-2015", "pathway-graduate"]
 DECISIONS = ("eligible", "pending", "ineligible", "not_applicable", "invalid")
 FAILING = frozenset({Outcome.UNMET, Outcome.BLOCKED})
 MIN_CASES_PER_VERSION = 8
@@ -87,6 +93,7 @@ def version_of(outcome: CaseResult) -> str:
 
 def test_corpus_is_large_enough_and_every_file_is_read(run):
     assert len(CASE_FILES) >= 40 and CASES_DIR / "001-eligible-graduate.yaml" in CASE_FILES
+    assert not [path for path in CASE_FILES if path.parent != CASES_DIR]  # the fixtures are no cases
     assert not [entry for entry in ENTRIES if entry.problem is not None]
     assert run.errors == () and run.not_run == ()
     assert sorted(o.case.file for o in run.results) == sorted(CASE_FILES)
@@ -110,6 +117,12 @@ def test_case_file_follows_the_corpus_conventions(path, outcomes):
     assert REQUIRED_CASE_KEYS <= keys, f"{path.name}: missing keys {sorted(REQUIRED_CASE_KEYS - keys)}"
     unknown = keys - REQUIRED_CASE_KEYS - OPTIONAL_CASE_KEYS - RECORD_KEYS
     assert not unknown, f"{path.name}: unknown keys {sorted(unknown)}"
+    assert len(keys & RECORD_KEYS) == 1, f"{path.name}: build the record on a fixture (base), or name its file"
+    rules = case["expect"].get("rules") or {}
+    if case["expect"]["decision"] not in ("invalid", "not_applicable"):
+        assert "other_rules" in case["expect"], f"{path.name}: say every other rule's outcome (other_rules)"
+        assert case["expect"]["other_rules"] not in rules.values(), (
+            f"{path.name}: a rule whose outcome is other_rules' need not be named")
     assert isinstance(case["name"], str) and case["name"].strip(), path.name
     assert isinstance(case["description"], str) and case["description"].strip(), path.name
     if "policy_version" in case:
@@ -121,6 +134,16 @@ def test_case_file_follows_the_corpus_conventions(path, outcomes):
         assert match.group("version") == version_of(outcome), (
             f"{path.name}: the file is named for version {match.group('version')} "
             f"but is judged by {version_of(outcome)}")
+
+
+def test_the_fixtures_are_few_each_says_what_it_is_and_each_is_used():
+    fixtures = sorted(FIXTURES_DIR.glob("*.yaml"))
+    assert sorted(path.stem for path in fixtures) == sorted(FIXTURES)
+    used = {yaml.safe_load(path.read_text()).get("base") for path in CASE_FILES}
+    for path in fixtures:
+        text = path.read_text()
+        assert text.startswith("# ") and len(text.split("\n# ")) >= 2, f"{path.name}: a comment says what it is"
+        assert path.stem in used, f"{path.name}: no case is built on it"
 
 
 def test_case_numbers_are_unique():
@@ -222,7 +245,8 @@ def test_every_rule_is_both_met_and_failing_in_each_version(run):
     assert not not_covered, f"never both met and unmet or blocked: {not_covered}"
     stated: dict[tuple[str, str], set[str]] = {key: set() for key in coverage.rule_order}
     for outcome in run.results:
-        for rule_id, expected in (outcome.case.expect.get("rules") or {}).items():
+        rule_ids = [rule.id for rule in outcome.result.rules]
+        for rule_id, expected in expected_outcomes(outcome.case.expect, rule_ids).items():
             stated[(version_of(outcome), rule_id)].add(expected)
     not_met = [key for key, seen in stated.items() if "met" not in seen]
     never_failing = [key for key, seen in stated.items() if not seen & FAILING]
@@ -240,7 +264,7 @@ def test_an_unquoted_date_in_a_case_is_read_as_its_iso_string(tmp_path):
     """Dates in case files are quoted strings; an unquoted YAML date is tolerated and compared as YYYY-MM-DD."""
     source = (CASES_DIR / "001-eligible-graduate.yaml").read_text()
     folder = tmp_path / "tests"
-    folder.mkdir()
+    shutil.copytree(FIXTURES_DIR, folder / "fixtures")
     path = folder / "unquoted.yaml"
     path.write_text(source.replace('"2019-06-01"', "2019-06-01").replace('"2018-10-01"', "2018-10-01"))
     case = load_case(path)

@@ -297,8 +297,8 @@ def codes_in_source() -> dict[str, str]:
             for value in values:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str):
                     found[value.value] = f"{path.name}:{value.lineno}"
-                elif isinstance(value, ast.JoinedStr):  # f"{kind}-structure", kind in ("policy", "test-case")
-                    for kind in ("policy", "test-case"):
+                elif isinstance(value, ast.JoinedStr):  # f"{kind}-structure", for these kinds of YAML file
+                    for kind in ("policy", "test-case", "test-fixture"):
                         found[ast.unparse(value)[2:-1].replace("{kind}", kind)] = f"{path.name}:{value.lineno}"
     return found
 

@@ -142,4 +142,4 @@ def test_a_case_needs_a_record(policy):
     case = write_case(policy, "norecord.yaml", 'name: x\nas_of: "2020-06-01"\nexpect: {decision: eligible}\n')
     proc = invoke("test", case)
     assert proc.returncode == 2
-    assert f"{case}:1:1: error: needs exactly one of `record` or `record_file`" in proc.stdout
+    assert f"{case}:1:1: error: needs exactly one of `record`, `record_file` or `base`" in proc.stdout

@@ -141,6 +141,7 @@ PATTERN_EXAMPLES = {
     "^[A-Za-z_][A-Za-z0-9_]*( *\\( *([A-Za-z_][A-Za-z0-9_]*( *, *[A-Za-z_][A-Za-z0-9_]*)*)? *\\))?(?!\\n)$":
         ["window_end", "window_end(start)", "f( a , b )", "g()"],
     "^[a-z0-9_]+(\\.[a-z0-9_]+)*(?!\\n)$": ["application.fee", "a", "exams.passed_in_window"],
+    "^[a-z0-9][a-z0-9_-]*(?!\\n)$": ["graduate", "student-2021", "a_1"],
 }
 SPOILERS = ["{}\n", "{}\n\n", "\n{}", "{}\r", "{}\r\n", "{} ", " {}", "{}\t", "{}\u2028", "{}\u0085"]
 
@@ -452,11 +453,12 @@ def yaml_documents() -> list[tuple[str, str, object]]:
         except (InputError, UnicodeDecodeError):  # a fixture that is deliberately not YAML: no structure to check
             continue
         plain = _json_ready(to_plain(root))
-        kind = "policy" if isinstance(plain, dict) and "rules" in plain else "test-case"
+        kind = "policy" if isinstance(plain, dict) and "rules" in plain else \
+            "test-fixture" if path.parent.name == "fixtures" else "test-case"
         label = str(path.relative_to(ROOT))
         found.append((label, kind, plain))
-        if not isinstance(plain, dict) or kind == "test-case" and kind in spoilt:
-            continue  # every policy is spoilt, and the first test-case file
+        if not isinstance(plain, dict) or kind != "policy" and kind in spoilt:
+            continue  # every policy is spoilt, and the first test-case and fixture files
         spoilt.add(kind)
         for path_ in leaves(plain):
             for other in (None, 7, "text", [], {}, True):
@@ -471,6 +473,7 @@ def test_policy_and_test_case_files_get_one_verdict_from_both_validators():
     documents = yaml_documents()
     assert sum(kind == "policy" for _, kind, _ in documents) > 1000
     assert sum(kind == "test-case" for _, kind, _ in documents) > 100
+    assert sum(kind == "test-fixture" for _, kind, _ in documents) > 20
     found = [f"{label}: jsonschema-rs {native}, jsonschema {of_record}"
              for label, kind, value in documents
              for native, of_record in [verdicts(kind, value)] if native != of_record]

@@ -66,6 +66,23 @@ CODES: dict[str, Code] = {
         "A test case's record_file must name a plain file inside the case's own folder: no absolute "
         "path, no `..` leaving it, no link.",
         "Put the record beside the case and name it by its file name."),
+    "fixture-missing": Code(
+        "no such fixture",
+        "A test case's or fixture's `base` names no file in the fixtures/ folder beside the cases "
+        "(`base: graduate` is `fixtures/graduate.yaml`).",
+        "Check the name (the help line suggests the closest fixture), or write the base record in "
+        "fixtures/NAME.yaml."),
+    "fixture-file": Code(
+        "fixture file cannot be used",
+        "A fixture is read as a record_file is: a plain file in the fixtures/ folder beside the cases, "
+        "never through a link, never a pipe or device. A fixture is no case: named on the command line, "
+        "it is refused.",
+        "Keep the fixture itself in tests/fixtures/, and run the cases that name it."),
+    "fixture-chain": Code(
+        "fixtures in a cycle, or a chain too long",
+        "Fixtures built on other fixtures must come, within eight files, to one that holds a record, "
+        "without naming one already in the chain.",
+        "Build the fixture on one that holds a record, or write its record out."),
     # --- YAML -----------------------------------------------------------------------------------
     "yaml-syntax": Code(
         "invalid YAML",
@@ -116,6 +133,11 @@ CODES: dict[str, Code] = {
         "test case structure",
         "A key of a test case is unknown or missing, or a value has the wrong kind.",
         "Follow the help line; `ecfmg-policy schema test-case` prints the schema."),
+    "test-fixture-structure": Code(
+        "test fixture structure",
+        "A key of a fixture file (tests/fixtures/NAME.yaml) is unknown or missing, or a value has the wrong "
+        "kind: a fixture holds a `record`, or a `base` and its `changes`.",
+        "Follow the help line; `ecfmg-policy schema test-fixture` prints the schema."),
     "duplicate-rule": Code(
         "duplicate rule id",
         "Two rules of one version share an id; outcomes, coverage and overrides are keyed by it.",

@@ -33,7 +33,8 @@ def failure_text(outcome: CaseResult) -> str:
         return f"    could not run: {terminal_safe(outcome.problem)}"
     lines = []
     for m in outcome.mismatches:
-        lines.append(f"    {terminal_safe(m.what)}:")
+        via = f" (by {m.via}, line {outcome.case.line_of(m.via)})" if m.via else ""
+        lines.append(f"    {terminal_safe(m.what)}{via}:")
         lines.append(f"      - expected: {_show(m.expected)}")
         lines.append(f"      + actual:   {_show(m.actual)}")
         if m.detail:
@@ -114,7 +115,8 @@ def as_json(run: TestRun, min_coverage) -> str:
         "cases": [{"file": str(o.case.file), "name": o.case.name, "passed": o.passed, "problem": o.problem,
                    "version": o.result.policy.policy.version if o.result and o.result.policy else None,
                    "mismatches": [{"what": m.what, "expected": m.expected, "actual": m.actual, "detail": m.detail,
-                                   "line": o.case.line_of(m.what)} for m in o.mismatches]} for o in run.results],
+                                   "via": m.via, "line": o.case.line_of(m.stated_by)} for m in o.mismatches]}
+                  for o in run.results],
         "errors": [d.to_json() | {"in": "policy"} for d in run.broken_policies]
                   + [d.to_json() | {"in": "data"} for d in run.bad_data]
                   + [d.to_json() | {"in": "test case"} for d in run.broken_cases],

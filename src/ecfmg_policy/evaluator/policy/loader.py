@@ -16,7 +16,7 @@ from pathlib import Path
 from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, clip, did_you_mean
 from ecfmg_policy.evaluator.policy import model as m
 from ecfmg_policy.evaluator.language.parser import ExpressionSyntaxError, parse_expression
-from ecfmg_policy.evaluator.records.schemas import describe_error, natively_valid, validator
+from ecfmg_policy.evaluator.records.schemas import dependent_key, describe_error, natively_valid, validator
 from ecfmg_policy.evaluator.language.values import History, an, parse_duration, type_name
 from ecfmg_policy.evaluator.source.yaml_source import YMap, YNode, YScalar, YSeq, load_yaml, read_text, to_plain
 
@@ -72,6 +72,8 @@ def check_structure(root: YMap, kind: str) -> tuple[list[Diagnostic], list[Diagn
         position = node.position
         if error.validator == "propertyNames" and isinstance(node, YMap):
             position = node.key_positions.get(str(error.instance), position)
+        elif error.validator == "dependentRequired" and isinstance(node, YMap):  # at the key that needs another
+            position = node.key_positions.get(dependent_key(error)[0], position)
         problems.append(Diagnostic(describe_error(error), position=position, code=f"{kind}-structure"))
     return unknown, problems
 

@@ -34,6 +34,7 @@ SCHEMA_FILES = {
     "policy": "policy.schema.json",
     "result": "result.schema.json",
     "test-case": "test-case.schema.json",
+    "test-fixture": "test-fixture.schema.json",
 }
 
 # Array properties that the engine turns into lookups by key.
@@ -137,8 +138,11 @@ def describe_error(error) -> str:
     if kind == "enum":
         return f"`{_shown(error.instance)}` is not allowed; expected one of {', '.join(map(str, error.validator_value))}"
     if kind == "oneOf" and all(set(sub) == {"required"} for sub in error.validator_value):
-        names = " or ".join(f"`{sub['required'][0]}`" for sub in error.validator_value)
-        return f"needs exactly one of {names}"
+        names = [f"`{sub['required'][0]}`" for sub in error.validator_value]
+        return f"needs exactly one of {', '.join(names[:-1])} or {names[-1]}"
+    if kind == "dependentRequired":
+        key, missing = dependent_key(error)
+        return f"`{key}` needs {' and '.join(f'`{name}`' for name in missing)} beside it"
     if kind == "pattern":
         shape = PATTERN_SHAPES.get(error.validator_value, "see this field's description: ecfmg-policy schema applicant")
         return f"`{_shown(error.instance)}` does not have the expected form: {shape}"
@@ -177,7 +181,19 @@ PATTERN_SHAPES = {
     "^[A-Za-z_][A-Za-z0-9_]*( *\\( *([A-Za-z_][A-Za-z0-9_]*( *, *[A-Za-z_][A-Za-z0-9_]*)*)? *\\))?(?!\\n)$":
         "expected a name, or a name with parameters in brackets, such as window_end(start)",
     "^[a-z0-9_]+(\\.[a-z0-9_]+)*(?!\\n)$": "expected a dotted lower-case id, such as application.fee",
+    "^[a-z0-9][a-z0-9_-]*(?!\\n)$": "expected a fixture's name: lower-case letters, digits, dashes or underscores, "
+                                   "such as graduate",
 }
+
+
+def dependent_key(error) -> tuple[str, list[str]]:
+    """For a ``dependentRequired`` error: the key present and the keys it needs that are missing."""
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for key, needs in error.validator_value.items():
+        missing = [name for name in needs if name not in instance]
+        if key in instance and missing:
+            return key, missing
+    return "?", []  # pragma: no cover - jsonschema reports only a key present without what it needs
 
 
 def _json_kind(value) -> str:

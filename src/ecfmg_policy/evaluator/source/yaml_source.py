@@ -21,7 +21,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -222,24 +222,39 @@ def not_regular(path: Path, name: str, kind: str) -> Diagnostic:
                       hint="only plain files are read from a folder")
 
 
-def read_inside(folder: Path, name: str, where: Position) -> tuple[Path, bytes]:
-    """The file ``name`` (relative) inside ``folder``, or :class:`InputError` placed at ``where``.
+class FileKind(NamedTuple):
+    """What a file a case names is called in messages, with the code and hint of a refusal."""
 
-    A policy test case names its record file; whoever shares the case must not
+    what: str
+    code: str
+    hint: str
+
+
+RECORD_FILE = FileKind("record file", code="record-file",
+                       hint="name a plain file in the case's folder or below it, e.g. `records/applicant.json`")
+
+
+def read_inside(folder: Path, name: str, where: Position | str, kind: FileKind = RECORD_FILE) -> tuple[Path, bytes]:
+    """The file ``name`` (relative) inside ``folder``, or :class:`InputError` placed at ``where`` (the
+    place that names the file, or the label of the file itself when no line names it).
+
+    A policy test case names its record file (or its fixture); whoever shares the case must not
     be able to make the engine read (and echo) anything else: absolute paths,
-    ``..``, links and special files are refused before a byte is read.
+    ``..``, links and special files are refused before a byte is read.  ``kind`` is what the
+    file is called in messages, the diagnostic's code and the hint.
     """
-    hint = "name a plain file in the case's folder or below it, e.g. `records/applicant.json`"
+    what, code, hint = kind
 
     def refuse(message: str):
-        raise InputError(Diagnostic(message, position=where, code="record-file", hint=hint))
+        place = {"position": where} if isinstance(where, Position) else {"source": where}
+        raise InputError(Diagnostic(message, code=code, hint=hint, **place))
 
     shown = clip(name, 80)
     relative = PurePath(name)
     if not name or relative.is_absolute() or relative.anchor:
-        refuse(f"record file `{shown}` is an absolute path; it must be relative to the case's folder")
+        refuse(f"{what} `{shown}` is an absolute path; it must be relative to the case's folder")
     if ".." in relative.parts:
-        refuse(f"record file `{shown}` leads out of the case's folder through `..`")
+        refuse(f"{what} `{shown}` leads out of the case's folder through `..`")
     path = folder
     info = None
     for part in relative.parts:
@@ -247,19 +262,19 @@ def read_inside(folder: Path, name: str, where: Position) -> tuple[Path, bytes]:
         try:
             info = os.lstat(path)
         except OSError as exc:
-            refuse(f"cannot read record file `{shown}`: {exc.strerror or exc}")
+            refuse(f"cannot read {what} `{shown}`: {exc.strerror or exc}")
         if stat.S_ISLNK(info.st_mode):
-            refuse(f"record file `{shown}` goes through a symbolic link (`{clip(part, 80)}`); links are not followed")
+            refuse(f"{what} `{shown}` goes through a symbolic link (`{clip(part, 80)}`); links are not followed")
     if info is None or not stat.S_ISREG(info.st_mode):
-        refuse(f"record file `{shown}` is not a regular file")
+        refuse(f"{what} `{shown}` is not a regular file")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced since it was looked at
-                refuse(f"record file `{shown}` is not a regular file")
+                refuse(f"{what} `{shown}` is not a regular file")
             return path, handle.read()
     except OSError as exc:
-        refuse(f"cannot read record file `{shown}`: {exc.strerror or exc}")
+        refuse(f"cannot read {what} `{shown}`: {exc.strerror or exc}")
 
 
 def load_yaml(text: str, source: str) -> YNode | None:

@@ -1,1 +1,1 @@
-"""What policy editors run besides check: lint, and the runner of a policy's test cases."""
+"""What policy editors run besides check: lint, and the runner of a policy's test cases and their fixtures."""

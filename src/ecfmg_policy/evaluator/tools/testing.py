@@ -1,15 +1,17 @@
 """Policy test cases: load them, run them against the policies beside them, measure rule coverage.
 
 A case is a YAML file in a ``tests/`` folder next to the policy files it
-tests (as OpenFisca keeps its tests beside its parameters): a record inline or
-by file, an as-of date, optionally a forced version, and the expected
-decision, rule outcomes and outputs.  The runner evaluates each case exactly
-as ``check`` would and compares only what the case names.
+tests (as OpenFisca keeps its tests beside its parameters): a record (written
+out, in a file, or built from a fixture and the case's changes: ``fixtures``),
+an as-of date, optionally a forced version, and the expected decision, rule
+outcomes and outputs.  The runner evaluates each case exactly as ``check``
+would and compares what the case names; ``other_rules`` names the outcome of
+every rule it does not, so a short case still pins every rule.
 
 Cases are shared like code, so a case can make the engine read only its own
-record: ``record_file`` is found inside the case's folder, never through an
-absolute path, ``..`` or a link, and folders of cases are listed without
-following links.
+record: ``record_file`` and fixtures are found inside the case's folder, never
+through an absolute path, ``..`` or a link, and folders of cases are listed
+without following links.
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from ecfmg_policy.api import Engine
-from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, UsageError, did_you_mean
+from ecfmg_policy.errors import Diagnostic, InputError, PolicyError, Position, UsageError, did_you_mean
 from ecfmg_policy.evaluator.evaluation.evaluate import RecordResult
 from ecfmg_policy.evaluator.policy.loader import check_structure
 from ecfmg_policy.evaluator.policy.model import Outcome
 from ecfmg_policy.evaluator.records.records import parse_record_text
 from ecfmg_policy.evaluator.language.values import to_json_value
 from ecfmg_policy.evaluator.source.yaml_source import (FolderEntry, YMap, decode_utf8, folder_files, load_yaml, not_regular,
-                                                read_inside, read_text, to_plain)
+                                                       read_inside, read_text, to_plain)
+from ecfmg_policy.evaluator.tools.fixtures import FIXTURES, BuiltRecord, Fixtures, in_fixtures
 
 FAILING = (Outcome.UNMET, Outcome.BLOCKED)
 
@@ -49,11 +52,16 @@ class TestCase:
     record: Any
     expect: dict
     policy_dir: Path
-    lines: dict[str, int] = field(default_factory=dict)  # "case", "decision", "rule ID", "output NAME" -> line
+    lines: dict[str, int] = field(default_factory=dict)  # "case", "decision", "rule ID", "other_rules", … -> line
+    built: BuiltRecord | None = None  # where each value of the record was written (none for a record_file)
 
     def line_of(self, what: str) -> int:
         """The line of the case file that states ``what`` (a mismatch's subject), else the case's name."""
         return self.lines.get(what, self.lines.get("case", 1))
+
+    def written_at(self, pointer: str) -> Position | None:
+        """The file, line and column that wrote the record's value at ``pointer`` (None for a record_file)."""
+        return self.built.written_at(pointer) if self.built is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,12 @@ class Mismatch:
     expected: Any
     actual: Any
     detail: str | None = None  # the rule's message, when there is one
+    via: str | None = None  # "other_rules" when the rule is not named but covered by other_rules
+
+    @property
+    def stated_by(self) -> str:
+        """What in the case states the expectation: the line to report it at."""
+        return self.via or self.what
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +98,8 @@ class CaseResult:
         """Each way the case failed with the line of the case file that says what was expected."""
         if self.problem is not None:
             return [(self.case.line_of("problem"), f"could not run: {self.problem}")]
-        return [(self.case.line_of(m.what), f"{m.what}: expected {_shown(m.expected)}, got {_shown(m.actual)}"
+        return [(self.case.line_of(m.stated_by), f"{m.what}: expected {_shown(m.expected)}"
+                 + (f" (by {m.via})" if m.via else "") + f", got {_shown(m.actual)}"
                  + (f" ({m.detail})" if m.detail else "")) for m in self.mismatches]
 
 
@@ -133,14 +148,21 @@ def case_entries(paths: list[Path]) -> list[FolderEntry]:
     """:func:`case_files`, with the entries that cannot be read (links, pipes, unlistable folders) and why."""
     found: list[FolderEntry] = []
     for path in paths:
-        if os.path.isfile(path):
+        if os.path.isfile(path) and in_fixtures(Path(path).resolve().parent.parts):
+            found.append(FolderEntry(Path(path), Diagnostic(
+                f"`{Path(path).name}` is a fixture (a base record in {FIXTURES}/), not a test case",
+                source=str(path), code="fixture-file",
+                hint=f"run the cases that name it (`base: {Path(path).stem}`), or the tests folder")))
+        elif os.path.isfile(path):
             found.append(FolderEntry(path))
         elif os.path.isdir(path):
             # "tests" counts below the folder given (or as its own name), never above it: a
-            # checkout under a folder named tests (a repository called tests) is no case folder
-            is_tests = Path(path).resolve().name == "tests"
+            # checkout under a folder named tests (a repository called tests) is no case folder;
+            # below it, fixtures/ holds the base records of cases, not cases
+            above = ("tests",) if Path(path).resolve().name == "tests" else ()
             found.extend(e for e in folder_files(path, (".yaml", ".yml"), recursive=True)
-                         if is_tests or "tests" in e.path.parent.relative_to(path).parts
+                         if "tests" in (folders := above + e.path.parent.relative_to(path).parts)
+                         and not in_fixtures(folders)
                          or e.problem is not None and e.problem.code == "folder-unreadable")
         elif os.path.lexists(path):
             found.append(FolderEntry(Path(path), not_regular(Path(path), Path(path).name, "a pipe, socket or device")))
@@ -159,8 +181,9 @@ def _policy_dir_for(file: Path) -> Path:
     return file.resolve().parent
 
 
-def load_case(file: Path, policy_dir: Path | None = None) -> TestCase:
-    """Read and validate a case file; raise :class:`InputError` pointing into it."""
+def load_case(file: Path, policy_dir: Path | None = None, fixtures: Fixtures | None = None) -> TestCase:
+    """Read and validate a case file; raise :class:`InputError` pointing into it (or into the fixture
+    that cannot be used).  ``fixtures`` are those already read in this run."""
     label = str(file)
     root = load_yaml(read_text(file, label), label)
     if not isinstance(root, YMap):
@@ -173,6 +196,7 @@ def load_case(file: Path, policy_dir: Path | None = None) -> TestCase:
     as_of = plain["as_of"]
     if isinstance(as_of, str):
         as_of = datetime.date.fromisoformat(as_of)
+    built = None
     if "record_file" in plain:
         record_path, data = read_inside(file.parent, plain["record_file"], root.entries["record_file"].position)
         text = decode_utf8(data, str(record_path))
@@ -181,10 +205,15 @@ def load_case(file: Path, policy_dir: Path | None = None) -> TestCase:
             raise InputError(entry.problem)
         record = entry.value
     else:
-        record = json.loads(json.dumps(plain["record"], default=_iso))
+        if "base" in plain:
+            fixtures = fixtures if fixtures is not None else Fixtures()
+            built = fixtures.record(file.parent, root.entries["base"], root.get("changes"))
+        else:
+            built = BuiltRecord.written_out(root.entries["record"])
+        record = json.loads(json.dumps(built.value, default=_iso))
     return TestCase(file, plain["name"], as_of, plain.get("policy_version"), record,
                     json.loads(json.dumps(plain["expect"], default=_iso)), policy_dir or _policy_dir_for(file),
-                    _lines(root))
+                    _lines(root), built)
 
 
 def _lines(root: YMap) -> dict[str, int]:
@@ -194,13 +223,19 @@ def _lines(root: YMap) -> dict[str, int]:
     lines["problem"] = (keys.get("policy_version") or keys.get("as_of") or root.position).line
     expect = root.get("expect")
     if isinstance(expect, YMap):
-        if "decision" in expect.key_positions:
-            lines["decision"] = expect.key_positions["decision"].line
+        for key in ("decision", "other_rules"):
+            if key in expect.key_positions:
+                lines[key] = expect.key_positions[key].line
         for group, label in (("rules", "rule"), ("outputs", "output")):
             node = expect.get(group)
             if isinstance(node, YMap):
                 lines.update((f"{label} {key}", pos.line) for key, pos in node.key_positions.items())
     return lines
+
+
+def _written(written_at, pointer: str) -> str:
+    where = written_at(pointer) if written_at is not None and pointer.startswith("/") else None
+    return f" (written at {where})" if where is not None else ""
 
 
 def _iso(value):
@@ -215,22 +250,35 @@ def run_case(case: TestCase, engine: Engine) -> CaseResult:
     except (PolicyError, UsageError) as exc:
         message = exc.diagnostics[0].message if isinstance(exc, PolicyError) else str(exc)
         return CaseResult(case, None, (), problem=message)
-    return CaseResult(case, result, tuple(compare(case.expect, result)))
+    return CaseResult(case, result, tuple(compare(case.expect, result, case.written_at)))
 
 
-def compare(expect: dict, result: RecordResult) -> list[Mismatch]:
+def expected_outcomes(expect: dict, rule_ids) -> dict[str, str]:
+    """Every rule outcome a case asserts when judged by a version with these rules: the rules it
+    names, and each of the others as ``other_rules`` says (none, without it)."""
+    named = expect.get("rules") or {}
+    others = expect.get("other_rules")
+    unnamed = {} if others is None else {rule_id: others for rule_id in rule_ids if rule_id not in named}
+    return {**named, **unnamed}
+
+
+def compare(expect: dict, result: RecordResult, written_at=None) -> list[Mismatch]:
+    """How ``result`` differs from what the case expects.  ``written_at`` (a JSON pointer to the
+    place that wrote that value) places each schema error of a refused record in the case's files."""
     mismatches = []
     if expect["decision"] != result.decision:
-        detail = "; ".join(f"{p}: {m}" for p, m in result.errors) or None
+        detail = "; ".join(f"{p}: {m}" + _written(written_at, p) for p, m in result.errors) or None
         mismatches.append(Mismatch("decision", expect["decision"], result.decision, detail))
     rules = {r.id: r for r in result.rules}
-    for rule_id, outcome in (expect.get("rules") or {}).items():
+    named = expect.get("rules") or {}
+    for rule_id, outcome in expected_outcomes(expect, rules).items():
         rule = rules.get(rule_id)
+        via = None if rule_id in named else "other_rules"
         if rule is None:
             hint = did_you_mean(rule_id, rules)
             mismatches.append(Mismatch(f"rule {rule_id}", outcome, "(no such rule in this version)", hint))
         elif rule.outcome != outcome:
-            mismatches.append(Mismatch(f"rule {rule_id}", outcome, rule.outcome, rule.message))
+            mismatches.append(Mismatch(f"rule {rule_id}", outcome, rule.outcome, rule.message, via))
     outputs = to_json_value(result.outputs)
     for name, value in (expect.get("outputs") or {}).items():
         if name not in outputs:
@@ -238,6 +286,14 @@ def compare(expect: dict, result: RecordResult) -> list[Mismatch]:
         elif outputs[name] != value:
             mismatches.append(Mismatch(f"output {name}", value, outputs[name]))
     return mismatches
+
+
+def _stopping(problem: Diagnostic, cases: list[Path]) -> Diagnostic:
+    """A problem of a file other than a case's (a fixture, a record file), reported once for all the
+    cases it stopped, naming them: a fixture a hundred cases build on is one error, not a hundred."""
+    names = ", ".join(case.name for case in cases[:3]) + (f" and {len(cases) - 3} more" if len(cases) > 3 else "")
+    note = f"{len(cases)} case(s) not run because of it: {names}"
+    return replace(problem, hint=f"{problem.hint}; {note}" if problem.hint else note)
 
 
 class Runner:
@@ -312,11 +368,16 @@ def run_cases(entries: list[FolderEntry], runner: Runner, selected: re.Pattern |
     results: list[CaseResult] = []
     broken_cases = [entry.problem for entry in entries if entry.problem is not None]
     not_run: list[TestCase] = []
+    fixtures = Fixtures()
+    stopped: dict[Diagnostic, list[Path]] = {}  # a broken fixture and the cases it stopped
     for file in (entry.path for entry in entries if entry.problem is None):
         try:
-            case = load_case(file, runner.policy_path)
+            case = load_case(file, runner.policy_path, fixtures)
         except InputError as exc:
-            broken_cases.append(exc.diagnostic)
+            if exc.diagnostic.file == str(file):
+                broken_cases.append(exc.diagnostic)
+            else:
+                stopped.setdefault(exc.diagnostic, []).append(file)
             continue
         if selected is not None and not selected.search(case.name):
             continue
@@ -324,6 +385,7 @@ def run_cases(entries: list[FolderEntry], runner: Runner, selected: re.Pattern |
             results.append(runner.run(case))
         except PolicyError:
             not_run.append(case)
+    broken_cases += [_stopping(problem, files) for problem, files in stopped.items()]
     broken_policies = tuple(d for error in runner.broken.values() for d in error.diagnostics)
     bad_data = tuple(dict.fromkeys(runner.bad_data.values()))
     return TestRun(tuple(results), tuple(broken_cases), broken_policies, bad_data, tuple(not_run), runner.coverage,

@@ -156,9 +156,10 @@ class _Reader:
 
     def node(self, node: yaml.Node, owner: _Entry | None, depth: int, in_flow: bool) -> _Node:
         if isinstance(node, yaml.ScalarNode):
-            self.end(node, depth, owner)
-            if node.style in ("|", ">"):
+            if node.style in ("|", ">"):  # it ends past the blank lines after it; its comment is on its first line
                 self.block_scalars[node.start_mark.index] = owner
+            else:
+                self.end(node, depth, owner)
             return self.scalar(node)
         coll = _Collection(isinstance(node, yaml.MappingNode), bool(node.flow_style), in_flow or bool(node.flow_style),
                            node.start_mark.line, node.start_mark.column, owner)
@@ -614,17 +615,19 @@ class _Writer:
             out += ([first] if first else []) + rest
         elif doc.root is not None:
             inline = self.inline(doc.root, self.width)
-            out += [inline] if inline is not None else self.block(doc.root, 0, 0)
+            out += [inline] if inline is not None else self.block(doc.root, 0, 0)[0]
         trailing = _ending(doc.trailing)
         if not out:
             trailing = trailing[1:] if trailing and trailing[0] is _BLANK else trailing
         out += _comment_lines(trailing, 0)
         return "\n".join(out) + "\n" if out else ""
 
-    def block(self, coll: _Collection, indent: int, level: int) -> list[str]:
+    def block(self, coll: _Collection, indent: int, level: int) -> tuple[list[str], bool]:
+        """The collection's lines, and whether the first of them ends in a comment."""
         out: list[str] = []
+        first_commented = False
         for i, entry in enumerate(coll.entries):
-            lines, block = self.entry(entry, indent, coll.is_map, level)
+            lines, block, commented = self.entry(entry, indent, coll.is_map, level)
             separate = i > 0 and block and (
                 level == 0 and coll.is_map
                 or level == 1 and not coll.is_map and isinstance(entry.value, _Collection) and entry.value.is_map)
@@ -632,18 +635,21 @@ class _Writer:
             if i == 0:
                 while before and before[0] is _BLANK:
                     before.pop(0)
+                first_commented = commented and not before
             if separate and (not before or before[0] is not _BLANK):
                 before.insert(0, _BLANK)
             out += _comment_lines(before, indent)
             out += lines
         trailing = _ending([x for x in coll.trailing if x is not _BLANK or not coll.in_flow])
         out += _comment_lines(trailing, indent)
-        return out
+        return out, first_commented
 
-    def entry(self, entry: _Entry, indent: int, is_map: bool, level: int) -> tuple[list[str], bool]:
+    def entry(self, entry: _Entry, indent: int, is_map: bool, level: int) -> tuple[list[str], bool, bool]:
+        """An entry's lines, whether its value is a block collection, and whether its first line
+        ends in a comment."""
         head = " " * indent + (self.key(entry.key, False) + ":" if is_map else "-")
         value = entry.value
-        block = False
+        block = commented = False
         if isinstance(value, _Scalar):
             first, rest = self.scalar(value, len(head) + 1, indent + INDENT)
             lines = [head + " " + first if first else head] + rest
@@ -653,14 +659,19 @@ class _Writer:
                 lines = [head + " " + inline]
             else:
                 block = True
-                inner = self.block(value, indent + INDENT, level + 1)
+                inner, commented = self.block(value, indent + INDENT, level + 1)
                 if is_map:
-                    lines = [head] + inner
+                    lines, commented = [head] + inner, False
                 else:  # `- ` takes the place of the first entry's indentation
                     lines = [head + " " + inner[0][indent + INDENT:]] + inner[1:]
-        if entry.eol:
+        if entry.eol and commented:
+            # `- key: value  # …` already ends in the first entry's comment (the item was a flow
+            # collection with a comment inside and one after it): this one ends the item instead
+            lines.append(" " * (indent + INDENT) + entry.eol)
+        elif entry.eol:
             lines[0] += "  " + entry.eol
-        return lines, block
+            commented = True
+        return lines, block, commented
 
     def key(self, key: _Scalar, flow: bool) -> str:
         if not key.is_str:

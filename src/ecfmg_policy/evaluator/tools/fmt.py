@@ -113,8 +113,7 @@ class _Entry:
 class _Collection:
     is_map: bool
     flow: bool  # written in flow style by the author
-    in_flow: bool  # inside a flow collection (so is one too)
-    line: int
+    in_flow: bool  # a flow collection, or inside one
     column: int
     owner: _Entry | None  # the entry this is the value of; None for the document's root
     entries: list[_Entry] = field(default_factory=list)
@@ -162,7 +161,7 @@ class _Reader:
                 self.end(node, depth, owner)
             return self.scalar(node)
         coll = _Collection(isinstance(node, yaml.MappingNode), bool(node.flow_style), in_flow or bool(node.flow_style),
-                           node.start_mark.line, node.start_mark.column, owner)
+                           node.start_mark.column, owner)
         if coll.flow:
             self.end(node, depth, owner)
         if coll.is_map:
@@ -214,7 +213,7 @@ class _Reader:
         return None
 
 
-def _scan(text: str) -> tuple[list[_Comment], set[int], dict[int, str]]:
+def _scan(text: str) -> tuple[list[_Comment], set[int], dict[int, _Comment]]:
     """Every comment, the blank lines between values, and the comments on block scalars' first lines.
 
     PyYAML's scanner skips comments, but its tokens cover everything else: what lies
@@ -232,7 +231,9 @@ def _scan(text: str) -> tuple[list[_Comment], set[int], dict[int, str]]:
             header = text[start:newline if newline >= 0 else end]
             match = _HEADER.match(header)
             if match and match.group(1):
-                headers[start] = _comment_text(match.group(1))
+                line = bisect.bisect_right(starts, start) - 1
+                at = start + match.start(1)
+                headers[start] = _Comment(at, line, at - starts[line], _comment_text(match.group(1)), True)
             if "+" not in header.split("#")[0]:
                 end = start + len(text[start:end].rstrip())
         spans.append((start, end))
@@ -270,7 +271,7 @@ def _scan(text: str) -> tuple[list[_Comment], set[int], dict[int, str]]:
 def comment_texts(text: str) -> list[str]:
     """The text of every comment in a YAML document (block scalar headers included), sorted."""
     comments, _, headers = _scan(_normalised(text))
-    return sorted([c.text for c in comments] + list(headers.values()))
+    return sorted([c.text for c in comments] + [c.text for c in headers.values()])
 
 
 def _normalised(text: str) -> str:
@@ -312,10 +313,9 @@ def _attach(doc: _Document, reader: _Reader, text: str) -> None:
     for start, comment in headers.items():
         owner = reader.block_scalars.get(start)
         if owner is not None and owner.eol is None:
-            owner.eol = comment
-        else:
-            line = bisect.bisect_right([0] + [m.end() for m in re.finditer("\n", text)], start) - 1
-            events.append((line, comment, 10 ** 9))
+            owner.eol = comment.text
+        else:  # on a block scalar that is the whole document
+            events.append((comment.line, comment.text, comment.column))
     for comment in comments:
         if comment.after_content:
             candidates = [c for c in reader.ends.get(comment.line, ()) if c[0] <= comment.index]
@@ -384,8 +384,10 @@ def _schema_kinds() -> dict[str, str]:
 class _View:
     """The parts of one or more JSON Schemas that apply at one place in a document."""
 
-    def __init__(self, load: Callable[[str], dict], parts: list[tuple[dict, dict]] = ()):
+    def __init__(self, load: Callable[[str], dict], parts: list[tuple[dict, dict]] = (),
+                 links: dict[str, str] | None = None):
         self.load = load
+        self.links = links or {}  # key -> the kind of schema its value follows (RECORD_PROPERTIES)
         self.parts = []  # (schema, the document its $refs resolve in)
         seen: set[int] = set()
         for part, document in parts:
@@ -420,6 +422,14 @@ class _View:
             target = target.get(step) if isinstance(target, dict) else None
         return (target, document) if isinstance(target, dict) else None
 
+    @classmethod
+    def of(cls, load: Callable[[str], dict], kind: str | None) -> "_View":
+        """The view at the root of a document of ``kind`` (an empty one for an unknown kind)."""
+        if kind is None:
+            return cls(load)
+        document = load(kind)
+        return cls(load, [(document, document)], RECORD_PROPERTIES.get(kind))
+
     def names(self) -> list[str]:
         """Every property named at this place, in the order the schema declares them."""
         names: dict[str, None] = {}
@@ -429,6 +439,8 @@ class _View:
         return list(names)
 
     def child(self, key: str) -> "_View":
+        if key in self.links:
+            return _View.of(self.load, self.links[key])
         found = []
         for part, document in self.parts:
             properties = part.get("properties") if isinstance(part.get("properties"), dict) else {}
@@ -460,16 +472,6 @@ def _matches(pattern: str, key: str) -> bool:
         return False
 
 
-def _kind_view(kind: str | None, load: Callable[[str], dict]) -> _View:
-    if kind is None:
-        return _View(load)
-    document = load(kind)
-    view = _View(load, [(document, document)])
-    linked = RECORD_PROPERTIES.get(kind, {})
-    if linked:
-        child = view.child
-        view.child = lambda key: (_View(load, [(load(linked[key]),) * 2]) if key in linked else child(key))
-    return view
 
 
 def detect_kind(doc_root: Any, header: list, place: str | None, load: Callable[[str], dict]) -> str | None:
@@ -493,7 +495,7 @@ def detect_kind(doc_root: Any, header: list, place: str | None, load: Callable[[
     if isinstance(doc_root, _Collection) and doc_root.is_map:
         keys = {e.key.text if e.key.is_str else None for e in doc_root.entries} - {"$schema"}
         if keys and None not in keys:
-            fits = [k for k in KINDS if keys <= set(_View(load, [(load(k), load(k))]).names())]
+            fits = [k for k in KINDS if keys <= set(_View.of(load, k).names())]
             if len(fits) == 1:
                 return fits[0]
             if place in fits:
@@ -569,22 +571,23 @@ def _foldable(value: str) -> bool:
 
 
 def _split(line: str, width: int) -> list[str]:
-    """``line`` broken at single spaces into pieces of at most ``width`` where it can be."""
-    out = []
-    while len(line) > width:
-        cut = -1
-        for match in _BREAK.finditer(line):
-            if match.start() <= width:
-                cut = match.start()
-            else:
-                if cut < 0:
-                    cut = match.start()
-                break
-        if cut < 0:
-            break
-        out.append(line[:cut])
-        line = line[cut + 1:]
-    out.append(line)
+    """``line`` broken at single spaces into pieces of at most ``width`` where it can be: at the
+    last space that fits, or the first there is when none does (one pass over the line)."""
+    out, start, cut = [], 0, None
+    for space in (match.start() for match in _BREAK.finditer(line)):
+        if space - start > width:
+            if cut is not None:
+                out.append(line[start:cut])
+                start, cut = cut + 1, None
+            if space - start > width:
+                out.append(line[start:space])
+                start = space + 1
+                continue
+        cut = space
+    if len(line) - start > width and cut is not None:
+        out.append(line[start:cut])
+        start = cut + 1
+    out.append(line[start:])
     return out
 
 
@@ -820,7 +823,7 @@ def format_text(text: str, source: str = "<text>", *, place: str | None = None,
     doc = _read(text)
     kind = detect_kind(doc.root, doc.header, place, load)
     if doc.root is not None:
-        _order(doc.root, _kind_view(kind, load))
+        _order(doc.root, _View.of(load, kind))
     formatted = _Writer(width).document(doc)
     _verify(original, comments, formatted, source)
     return formatted
@@ -912,9 +915,12 @@ def format_file(path: Path, given: Path | None = None, **options) -> Formatted:
 
 def format_paths(paths: list[Path], **options) -> list[Formatted]:
     """Every YAML file under ``paths``, formatted in memory (nothing is written)."""
-    results = []
+    results, seen = [], set()
     for given in paths:
         for entry in yaml_entries(Path(given)):
+            if os.path.abspath(entry.path) in seen:  # named twice: formatted (and written) once
+                continue
+            seen.add(os.path.abspath(entry.path))
             results.append(Formatted(entry.path, problem=entry.problem) if entry.problem is not None
                            else format_file(entry.path, Path(given), **options))
     return results

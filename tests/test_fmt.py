@@ -606,8 +606,7 @@ def test_diff_prints_a_patch_that_applies_and_changes_nothing_itself(project):
     assert proc.stderr.splitlines() == ["would reformat policies/p/2020-01-01.yaml",
                                         "1 file(s) would be reformatted, 0 file(s) already formatted"]
     assert {p: p.read_bytes() for p in project.rglob("*.yaml")} == before
-    applied = subprocess.run(["patch", "-p1", "--quiet"], input=proc.stdout, cwd=project, text=True,
-                             capture_output=True)
+    applied = subprocess.run(["git", "apply", "-"], input=proc.stdout, cwd=project, text=True, capture_output=True)
     assert applied.returncode == 0, applied.stderr
     assert (project / "policies" / "p" / "2020-01-01.yaml").read_text() == TIDY
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ecfmg_policy.evaluator.tools.fmt import format_paths, write
 from ecfmg_policy.project import PROJECT_URL
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ RECORD_CASE = "v2021.1-12-forced-version-on-2022-date.yaml"
 
 LINT = "ecfmg-policy lint"
 TEST = "ecfmg-policy test"
+FMT = "ecfmg-policy fmt"
 
 
 # --- running git and pre-commit -------------------------------------------------------------
@@ -113,11 +115,17 @@ def hook_repo(env, tmp_path_factory) -> tuple[Path, str]:
     return copy, commit_all(copy, env, "the working tree of the checkout under test")
 
 
-def consumer(tmp_path: Path, env: dict[str, str], folder: str = "policies") -> Path:
-    """A repository of a team using the hooks, with this project's policies and cases in `folder`."""
+def consumer(tmp_path: Path, env: dict[str, str], folder: str = "policies", formatted: bool = False) -> Path:
+    """A repository of a team using the hooks, with this project's policies and cases in `folder`
+    (``formatted``: as `ecfmg-policy fmt` writes them, for a team that uses the fmt hook too)."""
     repo = tmp_path / "consumer"
     shutil.copytree(POLICIES, repo / folder / "ecfmg-certification",
                     ignore=shutil.ignore_patterns("__pycache__"))
+    if formatted:
+        for result in format_paths([repo / folder]):
+            assert result.problem is None, result.problem.render()
+            if result.changed:
+                assert write(result) is None
     init_repo(repo, env)
     git(repo, env, "add", "-A")
     return repo
@@ -167,12 +175,13 @@ def guide_blocks(language: str) -> list[str]:
 
 # --- the tests ---------------------------------------------------------------------------------
 
-def test_try_repo_good_policies_pass_both_hooks(env, hook_repo, tmp_path):
-    repo = consumer(tmp_path, env)
+def test_try_repo_good_policies_pass_every_hook(env, hook_repo, tmp_path):
+    repo = consumer(tmp_path, env, formatted=True)
     code, out = pre_commit(repo, env, "try-repo", str(hook_repo[0]), "--all-files")
     assert code == 0, out
     assert status(out, LINT) == "Passed", out
     assert status(out, TEST) == "Passed", out
+    assert status(out, FMT) == "Passed", out
 
 
 def test_try_repo_a_syntax_error_fails_the_lint_hook_naming_its_place(env, hook_repo, tmp_path):
@@ -246,6 +255,31 @@ def test_policies_elsewhere_with_the_guides_configuration(env, hook_repo, tmp_pa
     assert status(out, LINT) == "Failed", out
     assert re.search(rf"^{re.escape(folder)}/ecfmg-certification/{re.escape(POLICY)}:{line}:\d+: error:",
                      out, re.MULTILINE), out
+
+
+def test_the_fmt_hook_fails_on_a_file_out_of_layout_and_passes_once_it_is_formatted(env, hook_repo, tmp_path):
+    repo = consumer(tmp_path, env, formatted=True)
+    config = {"repos": [{"repo": str(hook_repo[0]), "rev": hook_repo[1], "hooks": [{"id": "ecfmg-policy-fmt"}]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    commit_all(repo, env, "formatted policies and the fmt hook")
+    code, out = pre_commit(repo, env, "run", "--all-files")
+    assert code == 0 and status(out, FMT) == "Passed", out
+
+    policy = repo / "policies" / "ecfmg-certification" / POLICY
+    edit(policy, 'version: "2022.1"\n', "version: '2022.1'\n")  # the same value, out of layout
+    git(repo, env, "add", "-A")
+    code, out = pre_commit(repo, env, "run")  # the staged change only, as on `git commit`
+    assert code == 1 and status(out, FMT) == "Failed", out
+    assert "- exit code: 1" in out, out
+    assert f"would reformat policies/ecfmg-certification/{POLICY}" in out, out
+    assert policy.read_text().count("version: '2022.1'\n") == 1  # --check changes nothing
+
+    for result in format_paths([repo / "policies"]):  # what `ecfmg-policy fmt` does
+        if result.changed:
+            assert write(result) is None
+    git(repo, env, "add", "-A")
+    code, out = pre_commit(repo, env, "run", "--all-files")  # the file is as committed again: nothing staged
+    assert code == 0 and status(out, FMT) == "Passed", out
 
 
 def test_the_guide_pins_this_project():

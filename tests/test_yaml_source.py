@@ -72,6 +72,11 @@ def test_a_character_of_a_scalar_is_found_in_the_file(root, key, needle):
     ("at: 2021-02-01 10:00:00\n", "has a time of day; dates here are days", "2021"),
     ("n: " + "9" * 401 + "\n", "is not a usable number", "999"),
     ("n: .inf\n", "is not a usable number", ".inf"),
+    # PyYAML's constructors fail unguarded (KeyError, AttributeError) on these: a bug report, not a message
+    ('on: !!bool "x"\n', "`x` cannot be read as the `!!bool` its tag asks for", "!!"),
+    ("on: !!bool |-\n\n  false\n", "cannot be read as the `!!bool` its tag asks for", "!!"),
+    ('n: !!int "x"\n', "`x` cannot be read as the `!!int` its tag asks for", "!!"),
+    ('day: !!timestamp "x"\n', "`x` cannot be read as the `!!timestamp` its tag asks for", "!!"),
     ("a: " + "[" * 70 + "]" * 70 + "\n", "YAML is nested more than 64 levels deep", None),
 ])
 def test_unsafe_or_broken_yaml_is_refused_at_its_place(text, message, needle):

@@ -52,6 +52,11 @@ CODES: dict[str, Code] = {
         "folder cannot be listed",
         "A folder of policies, cases or records could not be listed; the other inputs are still processed.",
         "Check the folder's permissions."),
+    "file-unwritable": Code(
+        "file cannot be written",
+        "fmt could not replace a file with its new layout (permissions, a full disk), or the file changed "
+        "while fmt read it; the file is left as it was.",
+        "Check the file's and its folder's permissions, and run fmt again."),
     "policy-missing": Code(
         "no policy here",
         "The policy path does not exist, or holds no policy files (*.yaml).",
@@ -220,6 +225,12 @@ CODES: dict[str, Code] = {
         "no source cited",
         "A rule or version does not quote the passage of the source text it encodes.",
         "Add `source:` with the passage.", "warning"),
+    # --- formatting -----------------------------------------------------------------------------
+    "fmt-unsafe": Code(
+        "fmt would change what a file says",
+        "fmt reads every file it formats back and compares it with the original, value for value and "
+        "comment for comment; they differed, so the file is left as it was. This is a bug in fmt.",
+        "Report it with the file; the file itself is fine as it is."),
     # --- records and reference data -------------------------------------------------------------
     "json-syntax": Code(
         "malformed JSON",

@@ -17,9 +17,10 @@
   against the shipped JSON Schemas (``schemas``).
 - ``evaluation``: one record at a time, into a result (``evaluate``); the reference
   interpreter the compiled code is tested against (``interpreter``).
-- ``tools``: what policy editors run besides ``check``: ``lint`` and the test-case
+- ``tools``: what policy editors run besides ``check``: ``lint``, the test-case
   runner behind ``ecfmg-policy test`` (``testing``), whose cases can be built on
-  base records kept beside them, with only their changes written (``fixtures``).
+  base records kept beside them, with only their changes written (``fixtures``),
+  and the layout ``ecfmg-policy fmt`` writes (``fmt``).
 
 ``ecfmg_policy.api.Engine`` is the one place that wires them.
 """

@@ -42,12 +42,18 @@ def find_policies(given: Path | None = None) -> Path:
     """
     if given is not None:
         return Path(given)
+    return nearest_policies() or bundled_policies()
+
+
+def nearest_policies() -> Path | None:
+    """The ``policies/`` folder in the current folder or the nearest parent, relative to the
+    current folder; None if there is none (``fmt`` then refuses rather than rewrite the bundled set)."""
     here = Path.cwd()
     for folder in (here, *here.parents):
         candidate = folder / "policies"
         if candidate.is_dir():
             return Path(os.path.relpath(candidate))
-    return bundled_policies()
+    return None
 
 
 def bundled_world_directory() -> Path:

@@ -128,7 +128,7 @@ def test_the_quadratic_window_definitions_of_0_1_are_over_the_budget(tmp_path):
         (folder / name).write_text(text.replace(new, old))
     proc = lint(folder)
     assert proc.returncode == 3
-    assert "2004-06-14.yaml:103:7: error: definition `windows` can take up to" in proc.stdout
+    assert "2004-06-14.yaml:107:7: error: definition `windows` can take up to" in proc.stdout
     assert "error: definition `step2_cs_valid_on` can take up to" in proc.stdout
 
 

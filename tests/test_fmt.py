@@ -118,21 +118,23 @@ def test_params_definitions_outputs_and_rules_keep_the_authors_order():
 
 
 def test_the_order_comes_from_the_schema_so_a_key_added_there_is_placed_without_a_change_to_fmt():
-    """A copy of the policy schema with a rule key `final` declared after `title`: fmt places it
-    there; with the shipped schema, which does not know it, it stays after the named keys."""
-    text = "rules:\n  - final: true\n    require: x\n    title: t\n    id: a\n"
+    """A copy of the policy schema with a rule key `weight` declared after `title`: fmt places it
+    there; with the shipped schema, which does not know it, it stays after the named keys (and
+    the shipped schema's own `final` goes where the schema declares it, after the condition)."""
+    text = "rules:\n  - weight: 2\n    final: true\n    require: x\n    title: t\n    id: a\n"
     changed = json.loads(json.dumps(schema("policy")))
     properties = changed["$defs"]["rule"]["properties"]
     names = list(properties)
-    changed["$defs"]["rule"]["properties"] = {name: properties[name] for name in names[:2]} | {
-        "final": {"type": "boolean"}} | {name: properties[name] for name in names[2:]}
+    changed["$defs"]["rule"]["properties"] = {name: properties[name] for name in names[:3]} | {
+        "weight": {"type": "number"}} | {name: properties[name] for name in names[3:]}
     schemas = {"policy": changed}
 
     def load(kind):
         return schemas.get(kind) or schema(kind)
 
-    assert fmt(text, place="policy", schemas=load) == "rules:\n  - id: a\n    title: t\n    final: true\n    require: x\n"
-    assert fmt(text, place="policy") == "rules:\n  - id: a\n    title: t\n    require: x\n    final: true\n"
+    assert fmt(text, place="policy", schemas=load) == (
+        "rules:\n  - id: a\n    title: t\n    weight: 2\n    require: x\n    final: true\n")
+    assert fmt(text, place="policy") == "rules:\n  - id: a\n    title: t\n    require: x\n    final: true\n    weight: 2\n"
 
 
 def test_a_definition_written_as_a_mapping_is_ordered_once_the_schema_says_so():

@@ -30,7 +30,7 @@ from ecfmg_policy.errors import Diagnostic, InputError, Position, clip
 
 # libyaml's safe loader when PyYAML has it (ten times faster, same safe constructors),
 # else the pure-Python one; both compose nodes with the character positions we need.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # PyYAML's safe loader (in C when built): no tags, no objects
 _BLOCK_STYLES = ("|", ">")
 MAX_YAML_DEPTH = 64
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
@@ -286,7 +286,7 @@ def read_inside(folder: Path, name: str, where: Position | str, kind: FileKind =
 
 def load_yaml(text: str, source: str) -> YNode | None:
     """Parse one YAML document into positioned nodes (None for an empty file)."""
-    loader = _SAFE_LOADER(text)
+    loader = SAFE_LOADER(text)
     try:
         root = loader.get_single_node()
         return None if root is None else _Builder(source, text, loader).build(root, 0)

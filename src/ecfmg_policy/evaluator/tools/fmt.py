@@ -52,7 +52,7 @@ from typing import Any, Callable, Union
 import yaml
 
 from ecfmg_policy.errors import Diagnostic, InputError, terminal_safe
-from ecfmg_policy.evaluator.source.yaml_source import _SAFE_LOADER as SAFE_LOADER  # the engine's own reader
+from ecfmg_policy.evaluator.source.yaml_source import SAFE_LOADER  # the engine's own reader: a SafeLoader
 from ecfmg_policy.evaluator.source.yaml_source import (FolderEntry, folder_files, load_yaml, not_regular, read_bytes,
                                                        decode_utf8, to_plain)
 

@@ -7,6 +7,7 @@ logic of its own, only the wiring of the stages.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,22 @@ class Engine:
         if entry.problem is not None:
             return evaluator.unreadable(entry.label, entry.problem, as_of)
         return evaluator.evaluate(entry.label, entry.value, as_of)
+
+    def explain(self, entry: RecordInput, raw: bytes, as_of: datetime.date, version: str | None = None) -> dict:
+        """Check one record as read (``entry``, from ``raw``) and say why: the explanation
+        document ``explain --format json`` writes (``evaluation/explanation.py``)."""
+        from ecfmg_policy.evaluator.evaluation import explanation
+
+        result = self.check_entry(entry, as_of, version)
+        compiled = self.policies.select(as_of, version)
+        hashes = {}
+        for file in sorted(explanation.files_of(compiled)):
+            try:
+                hashes[file] = hashlib.sha256(Path(file).read_bytes()).hexdigest()
+            except OSError:  # gone since it was loaded: the explanation says it cannot vouch for it
+                hashes[file] = None
+        return explanation.explain(result, entry.value, raw, self.data,
+                                   explanation.Sources(self.policies.versions, hashes))
 
 
 def parse_day(value: datetime.date | str) -> datetime.date:

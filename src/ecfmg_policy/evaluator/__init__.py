@@ -16,7 +16,8 @@
 - ``records``: applicant records and reference data read and validated (``records``)
   against the shipped JSON Schemas (``schemas``).
 - ``evaluation``: one record at a time, into a result (``evaluate``); the reference
-  interpreter the compiled code is tested against (``interpreter``).
+  interpreter the compiled code is tested against (``interpreter``), which also walks
+  a record to say why it got its decision (``explanation``, behind ``explain``).
 - ``tools``: what policy editors run besides ``check``: ``lint``, the test-case
   runner behind ``ecfmg-policy test`` (``testing``), whose cases can be built on
   base records kept beside them, with only their changes written (``fixtures``),

@@ -44,6 +44,7 @@ class Interpretation:
     outputs: dict[str, Any]
     output_errors: dict[str, str] = field(default_factory=dict)
     steps: int = 0  # nodes evaluated: never more than the checker's bound (``cost.py``)
+    run: Any = field(default=None, repr=False, compare=False)  # the walk itself, for what explains it
 
 
 class _DefinitionFailed(EvaluationError):
@@ -125,12 +126,16 @@ class Interpreter:
 
     # --- a whole record (guide §3-§7) --------------------------------------------------------
 
-    def evaluate(self, record: dict, as_of: datetime.date) -> Interpretation:
-        """Scope, outcomes, messages, decision and outputs for a schema-valid record (dates converted)."""
-        run = _Run(self, {"applicant": record, "data": self.data, "as_of": as_of, "params": self.params})
+    def evaluate(self, record: dict, as_of: datetime.date, run_type: type["_Run"] | None = None) -> Interpretation:
+        """Scope, outcomes, messages, decision and outputs for a schema-valid record (dates converted).
+
+        ``run_type`` is a subclass of :class:`_Run` that watches the walk (``explanation.py``
+        records what each part read); it is told which part is evaluated through ``enter``."""
+        run = (run_type or _Run)(self, {"applicant": record, "data": self.data, "as_of": as_of, "params": self.params})
         run.compute_definitions()
         scope_error, in_scope = None, True
         if self.policy.scope is not None:
+            run.enter("scope", None)
             try:
                 in_scope = run.condition(self.policy.scope)
             except Exception as exc:  # noqa: BLE001 - any failure of the scope is reported, never raised
@@ -140,22 +145,27 @@ class Interpreter:
             if not in_scope:
                 outcomes.append(NOT_APPLICABLE)
                 continue
+            run.enter("rule", number)
             try:
                 outcomes.append(run.outcome(rule))
             except Exception as exc:  # noqa: BLE001
                 outcomes.append(ERROR)
                 reasons[number] = _explain(exc)
-        messages = [self._message(run, rule, outcome, reasons.get(number))
-                    for number, (rule, outcome) in enumerate(zip(self.policy.rules, outcomes))]
+        messages = []
+        for number, (rule, outcome) in enumerate(zip(self.policy.rules, outcomes)):
+            run.enter("message", number)
+            messages.append(self._message(run, rule, outcome, reasons.get(number)))
         decision = self.decide(in_scope, outcomes)
         run.roots["decision"] = decision
         outputs, output_errors = {}, {}
         for output in self.policy.outputs:
+            run.enter("output", output.name)
             try:
                 outputs[output.name] = run.part(output.value)
             except Exception as exc:  # noqa: BLE001
                 outputs[output.name], output_errors[output.name] = None, _explain(exc)
-        return Interpretation(in_scope, scope_error, outcomes, messages, decision, outputs, output_errors, run.steps)
+        return Interpretation(in_scope, scope_error, outcomes, messages, decision, outputs, output_errors, run.steps,
+                              run)
 
     def decide(self, in_scope: bool, outcomes: list[str]) -> str:
         """Guide §5, "From outcomes to the decision": advisories never count."""
@@ -234,12 +244,17 @@ class _Run:
         self.failed: dict[str, BaseException] = {}
         self.steps = 0  # one a node: the unit of the checker's bound, and of the budget (guide §13)
 
+    def enter(self, kind: str, key: Any) -> None:
+        """The walk moves on to another part (``definition``, ``scope``, ``rule``, ``message``,
+        ``output``, or what a subclass adds); a watching subclass files what follows under it."""
+
     def compute_definitions(self) -> None:
         """Each definition without parameters once per record, dependencies first; a failure is kept."""
         for name in self.interpreter.checked.definition_order:
             d = self.definitions[name]
             if d.params:
                 continue
+            self.enter("definition", name)
             try:
                 self.values[name] = self.part(d.body)
             except Exception as exc:  # noqa: BLE001 - reported on the parts that reach it
@@ -292,20 +307,38 @@ class _Run:
         if node.name in local:
             return local[node.name]
         if node.name in self.definitions:
-            return self.values.get(node.name)  # a failed one was refused by `need` before evaluating
+            return self.definition(node.name)
         return self.roots[node.name]
+
+    # What a watching subclass sees: every definition, field, item and parameter read.
+
+    def definition(self, name: str):
+        return self.values.get(name)  # a failed one was refused by `need` before evaluating
+
+    def field(self, target: dict, key: str):
+        return target.get(key)
+
+    def item(self, target: list, position: int):
+        return target[position] if -len(target) <= position < len(target) else None
+
+    def param(self, name: str, day: datetime.date | None):
+        """A parameter on ``day`` (None: read plainly, so on the as-of date)."""
+        value = self.roots["params"].get(name)
+        return _on_day(value, day or self.roots["as_of"]) if isinstance(value, History) else value
+
+    def called(self, name: str, arguments: list, result) -> None:
+        """A definition with parameters was called."""
 
     def _Attribute(self, node: n.Attribute, local):
         """``a.b``: a missing field, or a field of null, is null (guide §8.3, §8.4); a parameter
         with a history, read plainly, is its value on the as-of date (§2)."""
         if isinstance(node.target, n.Name) and node.target.name == "params" and "params" not in local:
-            value = self.roots["params"].get(node.name)
-            return _on_day(value, self.roots["as_of"]) if isinstance(value, History) else value
+            return self.param(node.name, None)
         target = self.value(node.target, local)
         if target is None:
             return None
         if isinstance(target, dict):
-            return target.get(node.name)
+            return self.field(target, node.name)
         raise EvaluationError(f"cannot read field `{node.name}` of {an(type_name(target))}")
 
     def _At(self, node: n.At, local):
@@ -315,8 +348,7 @@ class _Run:
             return None
         if not isinstance(day, datetime.date):
             raise EvaluationError(f"a parameter is read at a date, not at {an(type_name(day))}")
-        value = self.roots["params"].get(node.target.name)
-        return _on_day(value, day) if isinstance(value, History) else value
+        return self.param(node.target.name, day)
 
     def _Index(self, node: n.Index, local):
         """``xs[i]`` by position (past the end is null), ``obj[key]`` by key; null either side is null."""
@@ -325,12 +357,11 @@ class _Run:
         if target is None or key is None:
             return None
         if isinstance(target, dict):  # keys are strings: any other key finds nothing
-            return target.get(key) if isinstance(key, str) else None
+            return self.field(target, key) if isinstance(key, str) else None
         if isinstance(target, (list, tuple)):
             if not _number(key) or int(key) != key:
                 raise EvaluationError(f"a list is indexed by a whole number, not {display(key)}")
-            position = int(key)
-            return target[position] if -len(target) <= position < len(target) else None
+            return self.item(target, int(key))
         raise EvaluationError(f"cannot index {an(type_name(target))}")
 
     def _ListExpr(self, node: n.ListExpr, local):
@@ -429,7 +460,9 @@ class _Run:
         if node.function in self.definitions:
             d = self.definitions[node.function]
             arguments = [self.value(a, local) for a in node.args]
-            return self.value(d.body.tree, dict(zip(d.params, arguments)))
+            result = self.value(d.body.tree, dict(zip(d.params, arguments)))
+            self.called(node.function, arguments, result)
+            return result
         return getattr(self, "_fn_" + node.function)(node, local)
 
     # --- built-in functions (guide §8.8) ------------------------------------------------------

@@ -24,7 +24,7 @@ from json.decoder import scanstring
 from pathlib import Path
 from typing import Any, Iterator
 
-from ecfmg_policy.errors import Diagnostic, InputError, Position, clip
+from ecfmg_policy.errors import Diagnostic, InputError, Position, UsageError, clip
 from ecfmg_policy.evaluator.records.schemas import (KEYED_LISTS, describe_error, json_pointer, natively_valid,
                                             static_type, validator)
 from ecfmg_policy.evaluator.language.types import date_paths
@@ -71,6 +71,47 @@ def iter_records(arguments: list[str], stdin=None) -> Iterator[RecordInput]:
                     yield from _from_file(child.path)
         else:
             yield from _from_file(path)
+
+
+def read_one_record(argument: str, stdin=None) -> tuple[RecordInput, bytes]:
+    """The one record a command about a single record names, with its bytes (an explanation
+    carries their hash): a JSON file, ``-`` for standard input, or ``FILE.jsonl:LINE``, the
+    label ``check`` gives a line of a JSON Lines file.  Anything naming several records (a
+    folder, a whole JSON Lines file) raises :class:`UsageError` saying how to name one."""
+    if argument == "-":
+        stream = stdin or sys.stdin
+        data = _as_bytes(getattr(stream, "buffer", stream).read())
+        return next(_from_bytes(data, "-", lines=False)), data
+    path = Path(argument)
+    if not os.path.lexists(path):
+        file, sep, number = argument.rpartition(":")
+        if sep and number.isdigit() and os.path.isfile(file):
+            return _one_line(Path(file), int(number))
+        raise UsageError(f"{argument}: no such file; name one record: a JSON file, FILE.jsonl:LINE or -")
+    if os.path.isdir(path):
+        raise UsageError(f"{argument}: is a folder; name one record: a JSON file, FILE.jsonl:LINE or -")
+    if path.suffix == ".jsonl":
+        raise UsageError(f"{argument}: holds a record a line; name one as {argument}:LINE")
+    try:
+        data = read_bytes(path, argument)
+    except InputError as exc:
+        return RecordInput(argument, problem=exc.diagnostic), b""
+    return next(_from_bytes(data, argument, lines=False)), data
+
+
+def _one_line(path: Path, number: int) -> tuple[RecordInput, bytes]:
+    label = str(path)
+    try:
+        handle = open_bytes(path, label)
+    except InputError as exc:
+        return RecordInput(label, problem=exc.diagnostic), b""
+    with handle:
+        for at, raw in enumerate(handle, start=1):
+            if at == number:
+                if not raw.rstrip(b"\n").strip(b" \t\r"):
+                    break
+                return next(_lines(iter([raw]), label, first_line=number)), raw.rstrip(b"\n")
+    raise UsageError(f"{label}:{number}: there is no record on line {number} of {label}")
 
 
 def _as_bytes(line) -> bytes:

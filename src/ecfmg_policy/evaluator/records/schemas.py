@@ -33,6 +33,7 @@ SCHEMA_FILES = {
     "world-directory": "world-directory.schema.json",
     "policy": "policy.schema.json",
     "result": "result.schema.json",
+    "explain": "explain.schema.json",
     "test-case": "test-case.schema.json",
     "test-fixture": "test-fixture.schema.json",
 }
@@ -181,6 +182,7 @@ PATTERN_SHAPES = {
     "^[A-Za-z_][A-Za-z0-9_]*( *\\( *([A-Za-z_][A-Za-z0-9_]*( *, *[A-Za-z_][A-Za-z0-9_]*)*)? *\\))?(?!\\n)$":
         "expected a name, or a name with parameters in brackets, such as window_end(start)",
     "^[a-z0-9_]+(\\.[a-z0-9_]+)*(?!\\n)$": "expected a dotted lower-case id, such as application.fee",
+    "^[0-9a-f]{64}(?!\\n)$": "expected a SHA-256 digest: 64 lower-case hexadecimal digits",
     "^[a-z0-9][a-z0-9_-]*(?!\\n)$": "expected a fixture's name: lower-case letters, digits, dashes or underscores, "
                                    "such as graduate",
 }

@@ -1,0 +1,80 @@
+"""``ecfmg-policy explain``: why one record gets its decision, rule by rule, with its timeline."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ecfmg_policy.api import Engine
+from ecfmg_policy.cli.check import _load_engine
+from ecfmg_policy.cli.common import (DateParam, check_output, check_paths_exist, fail_policy, parse_data, use_color,
+                                     write_output)
+from ecfmg_policy.cli.report import Tally
+from ecfmg_policy.errors import PolicyError, UsageError
+from ecfmg_policy.errors import terminal_safe as safe
+from ecfmg_policy.evaluator.policy.model import INVALID
+from ecfmg_policy.evaluator.policy.policyset import find_policies
+from ecfmg_policy.evaluator.records.records import read_one_record
+
+
+@click.command()
+@click.argument("record")
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
+              help="Policy file or directory (default: the nearest policies/ folder here or above, "
+                   "else the bundled ECFMG policies).")
+@click.option("--policy-version", default=None, help="Use this version instead of the one in force on --as-of.")
+@click.option("--as-of", type=DateParam(), default=None, help="Judge as of this date (default: today).")
+@click.option("--data", "data_args", multiple=True, metavar="NAME=PATH",
+              help="Reference data, e.g. world_directory=schools.json (default: the bundled sample).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+              help="text for people (the default), json (ecfmg-policy.explain/1, see `schema explain`), "
+                   "or html (one self-contained page with the timeline drawn).")
+@click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]), default="auto",
+              help="Colour text output: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always, never.")
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Write the explanation to this file instead of standard output.")
+def explain(record, policy_path, policy_version, as_of, data_args, output_format, color_choice, output) -> None:
+    """Explain the decision on one RECORD (a JSON file, FILE.jsonl:LINE as check labels it, or -
+    for stdin): for each rule, the facts it read, the values it computed, the clause it applied
+    and what would meet it; and the exam attempts and windows on a timeline.
+
+    Exit status as check's: 0 eligible or not applicable; 1 pending or ineligible; 2 bad usage,
+    an invalid or unreadable record; 3 a broken policy.
+    """
+    as_of = as_of or datetime.date.today()
+    given_data = parse_data(data_args)
+    check_paths_exist([policy_path] if policy_path else [], "a policy file or a folder of them")
+    output = check_output(output, [record, *given_data.values(), find_policies(policy_path)],
+                          reads=(".json", ".jsonl", ".yaml", ".yml"))
+    engine: Engine = _load_engine(policy_path, given_data)
+    try:
+        engine.evaluator(as_of, policy_version)  # the version in force, compiled before the record is read
+        entry, raw = read_one_record(record)
+    except PolicyError as exc:
+        fail_policy(exc)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    document = engine.explain(entry, raw, as_of, policy_version)
+    if output_format == "json":
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    elif output_format == "html":
+        from ecfmg_policy.cli.explain_html import render_html
+        text = render_html(document)
+    else:
+        from ecfmg_policy.cli.explain_text import render_text
+        text = render_text(document, color=use_color(color_choice, output is None and sys.stdout.isatty()))
+    if output is not None:
+        write_output(output, text)
+    else:
+        click.echo(text, nl=False)
+    if document["decision"] == INVALID and (output_format != "text" or output is not None):
+        for problem in document["errors"]:  # said once more where a person reads: standard error
+            click.echo(f"ecfmg-policy: {safe(document['record']['label'])}: {safe(problem['path'])}: "
+                       f"{safe(problem['message'])}", err=True)
+    tally = Tally()
+    tally.counts[document["decision"]] += 1
+    sys.exit(tally.exit_code())

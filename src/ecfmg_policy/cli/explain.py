@@ -59,6 +59,7 @@ def explain(record, policy_path, policy_version, as_of, data_args, output_format
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     document = engine.explain(entry, raw, as_of, policy_version)
+    color = False
     if output_format == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     elif output_format == "html":
@@ -66,11 +67,12 @@ def explain(record, policy_path, policy_version, as_of, data_args, output_format
         text = render_html(document)
     else:
         from ecfmg_policy.cli.explain_text import render_text
-        text = render_text(document, color=use_color(color_choice, output is None and sys.stdout.isatty()))
+        color = use_color(color_choice, output is None and sys.stdout.isatty())
+        text = render_text(document, color=color)
     if output is not None:
         write_output(output, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
     if document["decision"] == INVALID and (output_format != "text" or output is not None):
         for problem in document["errors"]:  # said once more where a person reads: standard error
             click.echo(f"ecfmg-policy: {safe(document['record']['label'])}: {safe(problem['path'])}: "

@@ -20,6 +20,10 @@ dates 2005-2020; the same seed, the same records), then measures:
 (d) CPU time of one ``ecfmg-policy check`` subprocess on one record against a
     bare ``python -c "import yaml, jsonschema, lark, click"`` (the least of 11
     turns each); the ratio should be at most 2;
+(h) CPU time of ``ecfmg-policy explain`` on one record (text, JSON and HTML)
+    against ``check`` on the same record, taking the same turns: explaining is
+    for one record at a time and should cost at most 1.5 times checking it; and,
+    in process, the time to explain a record against the time to check it.
 (e)-(g) with ``--end-to-end``: ``check`` on N records against
     ``benchmarks/end_to_end.py`` (the same lines, byte for byte), ``--jobs 2``
     against ``--jobs 1``, and peak memory at 10,000 and M records.
@@ -61,6 +65,8 @@ RATIO_REPEATS = 9  # turns of the hand-written and the policy evaluation for the
 STARTUP_RUNS = 11
 THROUGHPUT_BAR = 0.5  # policy / hand-written, at least
 STARTUP_BAR = 2.0  # check / bare imports, at most
+EXPLAIN_BAR = 1.5  # explain / check on the same record, at most
+EXPLAINED = ROOT / "examples" / "pending.json"  # a record with rules of every kind to explain
 
 
 # --- timing ---------------------------------------------------------------------------
@@ -168,8 +174,14 @@ def measure(count: int, seed: int) -> dict:
     check = [sys.executable, "-m", "ecfmg_policy", "check", str(EXAMPLE.relative_to(ROOT)),
              "--as-of", "2020-06-01", "--format", "json"]
     imports = [sys.executable, "-c", "import yaml, jsonschema, lark, click"]
+    one = [str(EXPLAINED.relative_to(ROOT)), "--as-of", "2020-06-01"]
+    check_one = [sys.executable, "-m", "ecfmg_policy", "check", *one, "--format", "text"]
+    explain_text, explain_json, explain_html = ([sys.executable, "-m", "ecfmg_policy", "explain", *one, "--format", f]
+                                                for f in ("text", "json", "html"))
     ensure_bytecode()
-    check_seconds, import_seconds = startup_cpu_times([check, imports], STARTUP_RUNS)
+    check_seconds, import_seconds, check_one_seconds, *explain_seconds = startup_cpu_times(
+        [check, imports, check_one, explain_text, explain_json, explain_html], STARTUP_RUNS)
+    explain_each, check_each = explain_in_process(engine, pairs[:200])
 
     return {
         "records": count,
@@ -187,7 +199,32 @@ def measure(count: int, seed: int) -> dict:
         "bare_imports_seconds": import_seconds,
         "startup_ratio": check_seconds / import_seconds,
         "startup_bar": STARTUP_BAR,
+        "check_one_record_seconds": check_one_seconds,
+        "explain_seconds": dict(zip(("text", "json", "html"), explain_seconds)),
+        "explain_ratio": max(explain_seconds) / check_one_seconds,
+        "explain_bar": EXPLAIN_BAR,
+        "explain_in_process_ms": explain_each * 1000,
+        "check_in_process_ms": check_each * 1000,
     }
+
+
+def explain_in_process(engine: Engine, pairs: list) -> tuple[float, float]:
+    """CPU seconds per record to explain (validate, check, walk, build the document) and to
+    check (validate, evaluate, write messages), on the same records, taking turns."""
+    from ecfmg_policy.evaluator.records.records import RecordInput
+
+    raws = [(json.dumps(record).encode(), record, as_of) for record, as_of in pairs]
+
+    def explain_all():
+        for raw, record, as_of in raws:
+            engine.explain(RecordInput("<bench>", value=record), raw, as_of)
+
+    def check_all():
+        for _, record, as_of in raws:
+            engine.check(record, as_of)
+
+    explain_seconds, check_seconds = paired_best(REPEATS, explain_all, check_all)
+    return explain_seconds / len(raws), check_seconds / len(raws)
 
 
 # --- end to end: check on many records against the hand-written script --------------------
@@ -299,6 +336,13 @@ def report(figures: dict) -> str:
         ("(d) ecfmg-policy check (1 record)", f"{figures['check_command_seconds'] * 1000:>12.1f} ms"),
         ("    python -c 'import yaml, ...'", f"{figures['bare_imports_seconds'] * 1000:>12.1f} ms"),
         ("    check / bare imports", f"{startup:>12.2f} x      {startup_verdict}"),
+        ("(h) check (1 record, text)", f"{figures['check_one_record_seconds'] * 1000:>12.1f} ms"),
+        *((f"    explain --format {form}", f"{seconds * 1000:>12.1f} ms")
+          for form, seconds in figures["explain_seconds"].items()),
+        ("    slowest explain / check", f"{figures['explain_ratio']:>12.2f} x      (bar <= {EXPLAIN_BAR}: "
+                                        f"{verdict(figures['explain_ratio'] <= EXPLAIN_BAR)})"),
+        ("    in process, per record", f"{figures['explain_in_process_ms']:>12.2f} ms to explain, "
+                                       f"{figures['check_in_process_ms']:.3f} ms to check"),
     ]
     if "end_to_end_ratio" in figures:
         e2e, speed_up, memory = figures["end_to_end_ratio"], figures["jobs_speed_up"], figures["memory_ratio"]

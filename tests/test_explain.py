@@ -6,6 +6,7 @@ here; the JSON is held to its shipped schema and to ``check``'s own answer.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from pathlib import Path
@@ -223,3 +224,17 @@ def test_a_broken_policy_exits_3(tmp_path):
 def test_the_installed_command_runs_it():
     proc = run_cli("explain", "examples/eligible.json", "--as-of", "2020-06-01")
     assert proc.returncode == 0 and proc.stdout.startswith("examples/eligible.json as of 2020-06-01: ELIGIBLE")
+
+
+def test_a_record_with_many_attempts_stays_readable_in_text_and_whole_in_json(tmp_path):
+    def change(record):
+        first = datetime.date(2018, 1, 1)
+        record["exams"] = [{"exam": "USMLE_STEP2_CK", "date": (first + datetime.timedelta(weeks=n)).isoformat(),
+                            "result": "fail"} for n in range(50)]
+    path = write_record(tmp_path, "many.json", change)
+    out = invoke("explain", str(path), "--as-of", "2020-06-01").stdout
+    window = out[out.index("exams.passed_in_window"):]
+    assert "        … and 10 more (--format json lists them all)\n" in window  # a line an attempt, 40 shown
+    document, _ = explain_json(str(path), "--as-of", "2020-06-01")
+    facts = rule(document, "exams.passed_in_window")["facts"]
+    assert [f["pointer"] for f in facts if f["pointer"].endswith("/date")] == [f"/exams/{i}/date" for i in range(50)]

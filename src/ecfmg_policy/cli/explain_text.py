@@ -29,6 +29,9 @@ RESULT_MARKS = {"pass": "●", "fail": "×"}
 OTHER_RESULT = "○"
 CHART_WIDTH = 60
 LABEL_WIDTH = 16
+# Lines a section of one rule shows at most: a record with thousands of attempts stays readable
+# (the JSON form has them all).
+SECTION_LINES = 40
 
 
 def render_text(document: dict, color: bool = False) -> str:
@@ -73,25 +76,23 @@ def _rule(rule: dict, style) -> list[str]:
     lines = [f"  {style(mark + ' ' + words, colour)}  {safe(rule['id'])}: {safe(rule['title'])}{advisory}"]
     if rule["message"]:
         lines.append(f"      {safe(rule['message'])}")
-    if rule["to_meet"]:
-        lines.append("      What would meet it:")
-        lines += [f"        {safe(item['label'])}: {_shown(item['text'])}" for item in rule["to_meet"]]
-    if rule["facts"]:
-        lines.append("      Read from the record:")
-        lines += [f"        {line}" for line in _grouped_facts(rule["facts"])]
-    if rule["data"]:
-        lines.append("      Read from the reference data:")
-        lines += [f"        {safe(item['name'])} {safe(item['pointer'])} = "
-                  f"{_value(item['value']) if item['given'] else 'not listed'}" for item in rule["data"]]
-    if rule["params"]:
-        lines.append("      Parameters:")
-        lines += [f"        {safe(p['name'])}{' on ' + p['on'] if p['on'] else ''} = {_shown(p['text'])}"
-                  f"  (set by version {safe(p['version'] or '?')})" for p in rule["params"]]
-    if rule["computed"]:
-        lines.append("      Computed:")
-        lines += [f"        {safe(c['title'] or c['name'])}"
-                  f"{' (' + safe(c['name']) + ')' if c['title'] else ''}: {_shown(c['text'])}"
-                  for c in rule["computed"]]
+    sections = [
+        ("What would meet it", [f"{safe(item['label'])}: {_shown(item['text'])}" for item in rule["to_meet"]]),
+        ("Read from the record", _grouped_facts(rule["facts"])),
+        ("Read from the reference data",
+         [f"{safe(item['name'])} {safe(item['pointer'])} = {_value(item['value']) if item['given'] else 'not listed'}"
+          for item in rule["data"]]),
+        ("Parameters", [f"{safe(p['name'])}{' on ' + p['on'] if p['on'] else ''} = {_shown(p['text'])}"
+                        f"  (set by version {safe(p['version'] or '?')})" for p in rule["params"]]),
+        ("Computed", [f"{safe(c['title'] or c['name'])}{' (' + safe(c['name']) + ')' if c['title'] else ''}: "
+                      f"{_shown(c['text'])}" for c in rule["computed"]]),
+    ]
+    for heading, items in sections:
+        if items:
+            lines.append(f"      {heading}:")
+            lines += [f"        {item}" for item in items[:SECTION_LINES]]
+            if len(items) > SECTION_LINES:
+                lines.append(f"        … and {len(items) - SECTION_LINES} more (--format json lists them all)")
     clause = rule["clause"]
     until = f" to {clause['effective_to']}" if clause["effective_to"] else " on"
     written = f", written in {safe(clause['written_in'])}" if clause["written_in"] != clause["version"] else ""

@@ -61,10 +61,14 @@ def render_html(document: dict) -> str:
     parts = [_header(doc, word)]
     if decision == Decision.INVALID or _list(doc.get("errors")):
         parts.append(_errors(_list(doc.get("errors"))))
+    if _list(doc.get("disagreements")):
+        parts.append('<p class="errors">The step-by-step walk behind this explanation reached a different outcome '
+                     'than check for ' + ", ".join(f"<code>{_e(_text(r))}</code>" for r in doc["disagreements"])
+                     + "; the outcomes shown are check's. Please report it.</p>")
+    if decision != Decision.INVALID and isinstance(doc.get("timeline"), dict):  # what people look at first
+        parts.append(_timeline_section(doc["timeline"]))
     if _list(doc.get("rules")):
         parts.append(_requirements(doc))
-    if decision != Decision.INVALID and isinstance(doc.get("timeline"), dict):
-        parts.append(_timeline_section(doc["timeline"]))
     if _dict(doc.get("outputs")):
         parts.append(_outputs(_dict(doc.get("outputs"))))
     parts.append(_footer(doc))
@@ -284,8 +288,9 @@ _TOP_ROW = 16        # one row of labels above the plot
 
 
 def _timeline_section(timeline: dict) -> str:
+    problem = f'<p class="muted">{_e(_text(timeline["problem"]))}</p>\n' if timeline.get("problem") else ""
     return ('<section id="timeline">\n<h2>Timeline</h2>\n<figure class="timeline">\n'
-            + _svg(timeline) + "\n" + _LEGEND + "\n</figure>\n</section>")
+            + _svg(timeline) + "\n" + _LEGEND + "\n</figure>\n" + problem + "</section>")
 
 
 def _day(value: Any) -> datetime.date | None:

@@ -183,6 +183,8 @@ PATTERN_SHAPES = {
     "^[a-z0-9_]+(\\.[a-z0-9_]+)*(?!\\n)$": "expected a dotted lower-case id, such as application.fee",
     "^[a-z0-9][a-z0-9_-]*(?!\\n)$": "expected a fixture's name: lower-case letters, digits, dashes or underscores, "
                                    "such as graduate",
+    "^[^\\s\\u0085]([^\\r\\n\\u0085\\u2028\\u2029]*[^\\s\\u0085])?(?!\\n)$":
+        "expected a label on one line, without spaces before or after it, such as Still to pay (USD)",
 }
 
 

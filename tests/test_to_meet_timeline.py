@@ -7,8 +7,9 @@ the reference interpreter.  Here: how they load, what the checker refuses in
 them (positioned like every other expression), how versions inherit, override
 and report them, that the checker's cost bound covers them (an explanation runs
 within the budget of one record, and a hostile ``to_meet`` is refused before
-anything runs), that ``fmt`` places them, and that ``check`` gives exactly the
-same results with or without them.
+anything runs), that ``fmt`` places them, that ``check`` gives exactly the same
+results with or without them, and the values the bundled policies give for the
+example records.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cli_helpers import ROOT, invoke
 from ecfmg_policy.api import Engine
@@ -32,6 +34,7 @@ from ecfmg_policy.evaluator.tools.fmt import format_text
 from ecfmg_policy.evaluator.tools.lint import lint_paths
 
 EXAMPLES = ROOT / "examples"
+BUNDLED = ROOT / "policies" / "ecfmg-certification"
 PENDING = json.loads((EXAMPLES / "pending.json").read_text())
 ELIGIBLE = json.loads((EXAMPLES / "eligible.json").read_text())
 
@@ -166,6 +169,14 @@ def test_definitions_read_only_by_to_meet_or_the_timeline_are_used_and_need_titl
          "definition `windows`, read by the timeline, has no title",
          "write it as `windows: {title: ..., value: ...}`")]
     assert diagnostics(folder) == []  # without --require-titles: nothing unused
+
+
+def test_the_bundled_definitions_only_explanations_read_are_not_unused():
+    policy = Engine.load().policies.versions[1].policy  # 2021.1
+    reads = {label: e.text for rule in policy.rules for label, e in rule.to_meet}
+    assert "verification_awaited" in reads["Awaited"]
+    assert "step2_cs_deadline" in reads["For a Step 2 CS pass to count as well, pass them by"]
+    assert lint_paths([ROOT / "policies"], require_titles=True).diagnostics == ()
 
 
 # --- what the checker refuses ------------------------------------------------------------------
@@ -377,7 +388,62 @@ def test_a_to_meet_over_a_value_no_schema_bounds_stops_at_the_budget(tmp_path):
     assert values["application.fee"]["Notes"] == 2
 
 
+@pytest.mark.parametrize("name", ["pending", "eligible", "ineligible", "not-applicable"])
+def test_an_explanation_of_a_bundled_version_stays_within_the_checked_bound(name):
+    engine = Engine.load()
+    record = json.loads((EXAMPLES / f"{name}.json").read_text())
+    for compiled in engine.policies.versions:
+        as_of = max(compiled.policy.effective_from, datetime.date(2020, 6, 1))
+        run, _, timeline = interpreted(compiled, record, as_of, engine.data)
+        assert 0 < run.steps <= compiled.checked.cost.steps < RECORD_STEPS, compiled.policy.version
+        assert "windows" in timeline
+
+
 # --- check never evaluates them ----------------------------------------------------------------
+
+
+def _without_explanations(source: Path, target: Path) -> Path:
+    """A copy of a policy folder with every `to_meet` and `timeline` removed (comments too)."""
+    target.mkdir()
+    for file in source.glob("*.yaml"):
+        data = yaml.safe_load(file.read_text())
+        data.pop("timeline", None)
+        for rule in data.get("rules", []):
+            rule.pop("to_meet", None)
+        (target / file.name).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return target
+
+
+def _results(folder: Path, as_of: str, *extra: str) -> list[dict]:
+    records = sorted(str(p) for p in EXAMPLES.glob("*.json"))
+    proc = invoke("check", *records, "--policy", folder, "--as-of", as_of, "--format", "json", *extra)
+    assert "Traceback" not in proc.stderr
+    results = json.loads(proc.stdout)["results"]
+    for result in results:
+        for key in ("file", "source"):  # the file: in another folder
+            (result.get("policy") or {}).pop(key, None)
+    return results
+
+
+def test_check_gives_the_same_results_with_or_without_them(tmp_path):
+    stripped = _without_explanations(BUNDLED, tmp_path / "stripped")
+    assert "to_meet" not in "".join(f.read_text() for f in stripped.glob("*.yaml"))
+    for as_of in ("2020-06-01", "2021-03-01", "2021-08-01", "2023-01-01"):
+        assert _results(BUNDLED, as_of) == _results(stripped, as_of)
+    assert _results(BUNDLED, "2023-01-01", "--policy-version", "2004.1") == \
+        _results(stripped, "2023-01-01", "--policy-version", "2004.1")
+
+
+def test_the_compiled_code_is_the_same_with_or_without_them(tmp_path):
+    """The compiler reads neither, nor the definitions only they read (`verification_awaited`,
+    `step2_cs_deadline`): the code `check` runs is the same, character for character."""
+    stripped = Engine.load(_without_explanations(BUNDLED, tmp_path / "stripped"))
+    bundled = Engine.load(BUNDLED)
+    for before, after in zip(stripped.policies.versions, bundled.policies.versions):
+        assert after.policy.timeline is not None and any(r.to_meet for r in after.policy.rules)
+        assert before.policy.timeline is None and not any(r.to_meet for r in before.policy.rules)
+        assert after.source_code == before.source_code, after.policy.version
+        assert "verification_awaited" not in after.source_code and "step2_cs_deadline" not in after.source_code
 
 
 def test_a_to_meet_that_fails_for_a_record_changes_nothing_check_says(tmp_path):
@@ -456,6 +522,13 @@ def test_versions_says_when_a_timeline_is_added(tmp_path):
     assert "           timeline added" in invoke("versions", "--policy", folder).stdout
 
 
+def test_the_bundled_versions_report_what_they_change():
+    entries = json.loads(invoke("versions", "--policy", BUNDLED, "--format", "json").stdout)["versions"]
+    assert {"id": "exams.passed_in_window", "fields": ["title", "to_meet", "source"]} in \
+        entries[1]["changes"]["rules_changed"]
+    assert [e["changes"] and e["changes"]["timeline_changed"] for e in entries] == [None, None, None, None]
+
+
 # --- fmt ---------------------------------------------------------------------------------------
 
 
@@ -508,6 +581,143 @@ def test_fmt_places_them_and_is_idempotent():
           windows: windows
           current: min(starts)
         """)
+
+
+def test_the_bundled_policies_are_formatted():
+    proc = invoke("fmt", "--check", ROOT / "policies")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- the bundled policies: what an explanation reads -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load()
+
+
+def explain(engine: Engine, record: dict, as_of: str, version: str | None = None) -> tuple[dict, dict]:
+    day = datetime.date.fromisoformat(as_of)
+    compiled = engine.policies.select(day, version)
+    _, to_meet, timeline = interpreted(compiled, record, day, engine.data)
+    return to_meet, timeline
+
+
+D = datetime.date.fromisoformat
+
+
+def test_the_seed_says_what_pending_still_needs(engine):
+    to_meet, timeline = explain(engine, PENDING, "2020-06-01")
+    assert to_meet["exams.passed_in_window"] == {
+        "Exams still to pass": ["USMLE_STEP2_CK", "USMLE_STEP2_CS"],
+        "Pass them by (no date until a pass opens a window)": D("2026-05-02"),
+        "Window opened by the pass on": D("2019-05-02"),
+        "Attempts left at each exam still to pass": {"USMLE_STEP2_CK": 5, "USMLE_STEP2_CS": 6}}
+    assert to_meet["education.diploma_verified"] == {"Verification status": "pending",
+                                                     "Awaited": "ECFMG's primary-source verification"}
+    assert to_meet["education.diploma_received"] == {
+        "Still awaited": "graduation, and receipt of the final medical diploma"}
+    assert to_meet["application.fee"] == {"Fee due (USD)": 75, "Still to pay (USD)": 0}
+    assert to_meet["education.academic_years"] == {"Academic years still to complete": 0}
+    assert timeline == {"windows": [{"start": D("2019-05-02"), "end": D("2026-05-02"),
+                                     "firsts": [D("2019-05-02"), None, None]}],
+                        "current": D("2019-05-02")}
+
+
+def test_the_fee_still_owed_is_the_fee_of_the_day_of_submission_less_what_was_paid(engine):
+    for submitted, paid, due, owed in (("2022-03-01", 75, 160, 85), ("2021-12-31", 75, 75, 0),
+                                       ("2022-01-01", 160, 160, 0), ("2022-02-01", 200, 160, 0)):
+        record = dict(copy.deepcopy(PENDING), application=dict(PENDING["application"], submitted_on=submitted,
+                                                                fee_paid_usd=paid))
+        to_meet, _ = explain(engine, record, "2022-06-01")
+        assert to_meet["application.fee"] == {"Fee due (USD)": due, "Still to pay (USD)": owed}, submitted
+    record = dict(copy.deepcopy(PENDING), application=dict(PENDING["application"], submitted_on="2022-09-01"))
+    to_meet, _ = explain(engine, record, "2022-06-01")  # submitted after the as-of date: nothing paid yet
+    assert to_meet["application.fee"] == {"Fee due (USD)": 160, "Still to pay (USD)": 160}
+    assert to_meet["application.submitted"] == {"Submitted after the as-of date, on": D("2022-09-01")}
+
+
+def test_years_diploma_and_credentials_still_to_come(engine):
+    record = copy.deepcopy(PENDING)
+    record["education"].update(academic_years_completed=3,
+                                credentials={"transcript": {"status": "verified", "verified_on": "2020-09-01"}})
+    to_meet, _ = explain(engine, record, "2020-06-01")
+    assert to_meet["education.academic_years"] == {"Academic years still to complete": 1}
+    assert to_meet["education.diploma_verified"] == {
+        "Verification status": "not_submitted", "Awaited": "its submission to ECFMG for primary-source verification"}
+    assert to_meet["education.transcript_verified"] == {  # verified after the as-of date: pending on it
+        "Verification status": "pending", "Awaited": "ECFMG's primary-source verification"}
+    graduate = copy.deepcopy(ELIGIBLE)
+    graduate["education"].update(diploma_received=False, graduation_date="2020-07-01")
+    to_meet, _ = explain(engine, graduate, "2020-06-01")
+    assert to_meet["education.diploma_received"] == {
+        "Still awaited": "graduation (dated 2020-07-01) and receipt of the final medical diploma"}
+    assert to_meet["education.diploma_verified"]["Awaited"] is None
+
+
+def test_the_2021_versions_give_the_exams_deadline_and_the_pathway(engine):
+    to_meet, timeline = explain(engine, PENDING, "2022-06-01")  # 2022.1: four attempts
+    assert to_meet["exams.passed_in_window"] == {
+        "Exams still to pass": ["USMLE_STEP2_CK"],
+        "Pass them by (no date until a Step 1 or Step 2 CK pass opens a window)": D("2026-05-02"),
+        "Window opened by the pass on": D("2019-05-02"),
+        "For a Step 2 CS pass to count as well, pass them by": None,
+        "Attempts left at each exam still to pass": {"USMLE_STEP2_CK": 3}}
+    assert to_meet["exams.clinical_skills"] == {
+        "Pathway status": "none",
+        "Still needed for the Pathway route": ["a Pathway with status met", "a passing OET Medicine result"]}
+    assert timeline["current"] == D("2019-05-02") and len(timeline["windows"][0]["firsts"]) == 2
+    with_oet = dict(copy.deepcopy(PENDING), pathway={"id": "1", "status": "pending"},
+                    exams=PENDING["exams"] + [{"exam": "OET_MEDICINE", "date": "2021-02-01", "result": "pass"}])
+    to_meet, _ = explain(engine, with_oet, "2021-06-01")  # 2021.1: six attempts
+    assert to_meet["exams.clinical_skills"] == {"Pathway status": "pending",
+                                                "Still needed for the Pathway route": ["a Pathway with status met"]}
+    assert to_meet["exams.passed_in_window"]["Attempts left at each exam still to pass"] == {"USMLE_STEP2_CK": 5}
+
+
+def test_a_window_a_step2_cs_pass_opened_has_two_dates(engine):
+    """tests/v2021.1-14: the message reads "Pass USMLE_STEP2_CK by 2023-06-01 (by 2022-01-01 for
+    your Step 2 CS pass of 2015-01-01 to count as well)"; what would meet it says the same."""
+    record = copy.deepcopy(ELIGIBLE)
+    record["exams"] = [{"exam": "USMLE_STEP2_CS", "date": "2015-01-01", "result": "pass"},
+                       {"exam": "USMLE_STEP1", "date": "2016-06-01", "result": "pass"}]
+    to_meet, timeline = explain(engine, record, "2021-03-01")
+    assert to_meet["exams.passed_in_window"] == {
+        "Exams still to pass": ["USMLE_STEP2_CK"],
+        "Pass them by (no date until a Step 1 or Step 2 CK pass opens a window)": D("2023-06-01"),
+        "Window opened by the pass on": D("2015-01-01"),
+        "For a Step 2 CS pass to count as well, pass them by": D("2022-01-01"),
+        "Attempts left at each exam still to pass": {"USMLE_STEP2_CK": 6}}
+    assert [(w["start"], w["end"]) for w in timeline["windows"]] == [(D("2015-01-01"), D("2022-01-01")),
+                                                                     (D("2016-06-01"), D("2023-06-01"))]
+    assert timeline["current"] == D("2015-01-01")
+
+
+def test_no_date_while_no_window_is_open_and_none_for_exams_that_cannot_be_passed(engine):
+    record = copy.deepcopy(ELIGIBLE)
+    record["exams"] = [{"exam": "USMLE_STEP1", "date": "2005-03-01", "result": "pass"}]
+    to_meet, timeline = explain(engine, record, "2013-01-10")
+    assert to_meet["exams.passed_in_window"]["Pass them by (no date until a pass opens a window)"] is None
+    assert to_meet["exams.passed_in_window"]["Window opened by the pass on"] is None
+    assert timeline["current"] is None and timeline["windows"][0]["end"] == D("2012-03-01")
+    record["exams"] = [{"exam": "USMLE_STEP1", "date": "2012-04-04", "result": "pass"}] + [
+        {"exam": "USMLE_STEP2_CK", "date": f"201{i}-05-01", "result": "fail"} for i in range(2, 8)]
+    to_meet, _ = explain(engine, record, "2018-01-04")  # six Step 2 CK failures: exams.attempt_limit is blocked
+    assert to_meet["exams.passed_in_window"]["Exams still to pass"] == ["USMLE_STEP2_CS"]
+    assert to_meet["exams.passed_in_window"]["Attempts left at each exam still to pass"] == {"USMLE_STEP2_CS": 6}
+
+
+@pytest.mark.parametrize("name", ["pending", "eligible", "ineligible", "not-applicable"])
+def test_every_bundled_to_meet_reads_well_for_the_examples(engine, name):
+    """Every label is one short line; every value is something a person can read (no error)."""
+    record = json.loads((EXAMPLES / f"{name}.json").read_text())
+    for compiled in engine.policies.versions:
+        for as_of in (compiled.policy.effective_from, datetime.date(2030, 1, 1)):
+            to_meet, timeline = explain(engine, record, as_of.isoformat(), compiled.policy.version)
+            for rule, values in to_meet.items():
+                for label in values:
+                    assert 0 < len(label) <= 80 and "\n" not in label
+            assert all(w["start"] <= w["end"] for w in timeline["windows"])
 
 
 def test_an_empty_to_meet_in_a_later_version_drops_the_inherited_one(tmp_path):

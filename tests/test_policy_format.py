@@ -294,7 +294,7 @@ def test_the_bundled_2021_versions_override_fields_not_whole_rules():
     rule = text[text.index("- id: exams.attempt_limit"):]
     assert "require:" not in rule and "when:" not in rule and "final:" not in rule
     result = invoke("versions", "--policy", str(ROOT / "policies"))
-    assert "rule exams.passed_in_window changed: title, source\n" in result.stdout
+    assert "rule exams.passed_in_window changed: title, to_meet, source\n" in result.stdout
     assert "rule exams.attempt_limit changed: title, message, source\n" in result.stdout
     assert "rule application.fee changed: source\n" in result.stdout
 

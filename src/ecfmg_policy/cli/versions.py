@@ -35,6 +35,7 @@ def timeline(policies: PolicySet) -> list[dict]:
                 "definitions_changed": [{"name": name, "change": _how(name, p, previous),
                                          "title": _title(name, p, previous)} for name in c.definitions_changed],
                 "outputs_changed": list(c.outputs_changed),
+                "timeline_changed": c.timeline_changed,  # null, or "added", "changed", "removed"
             }
         entries.append(entry)
         previous = p
@@ -90,6 +91,8 @@ def _text(name: str, entries: list[dict], params: dict[str, list[tuple[str, str,
                            ("outputs added/changed/removed", "outputs_changed")):
             if c[key]:
                 lines.append(f"           {label}: {', '.join(c[key])}")
+        if c["timeline_changed"]:
+            lines.append(f"           timeline {c['timeline_changed']}")
         for d in c["definitions_changed"]:
             title = f": {d['title']}" if d["title"] else ""
             lines.append(f"           definition {d['name']} {d['change']}{title}")

@@ -97,6 +97,10 @@ class _Checker:
             for template in (rule.message, rule.blocked_message):
                 for expression in template.expressions() if template else ():
                     self.infer(expression, expression.tree, {})
+            for _, expression in rule.to_meet:  # any value a person can read, as an output's
+                self.infer(expression, expression.tree, {})
+        if p.timeline is not None:
+            self._timeline(p.timeline)
         self.roots["decision"] = t.Prim("string", m.POLICY_DECISIONS)  # outputs alone may read the decision
         for output in p.outputs:
             self.infer(output.value, output.value.tree, {})
@@ -124,6 +128,40 @@ class _Checker:
             saved, self.problems = self.problems, []
             self._infer_everything(order, kinds)
             self.problems = saved
+
+    def _timeline(self, timeline: m.Timeline) -> None:
+        """``windows``: a list of objects, each with ``start`` and ``end`` dates; ``current``: a date.
+        What is not known (``any``) passes, as everywhere; what is known to be wrong is refused."""
+        ex = timeline.windows
+        kind = self.infer(ex, ex.tree, {})
+        wanted = "a list of windows, each an object with `start` and `end` dates"
+        hint = "for example `[{start: s, end: s + params.exam_window} for s in window_starts]`"
+        if isinstance(kind, t.ListOf):
+            item = kind.item
+            if isinstance(item, t.Obj):
+                for name in ("start", "end"):
+                    found = item.field(name)
+                    if found is None:
+                        self.error(ex, ex.tree, f"`windows` must be {wanted}, but its windows have no `{name}` "
+                                   f"(fields: {', '.join(item.names()) or 'none'})",
+                                   did_you_mean(name, item.names()) or hint)
+                    elif t.base(found) not in ("date", "any", "null"):
+                        self.error(ex, ex.tree, f"`windows` must be {wanted}, but the `{name}` of its windows "
+                                   f"is {an(t.base(found))}", "give each window's first and last day as dates")
+            elif isinstance(item, t.MapOf) and t.base(item.value) not in ("date", "any", "null"):
+                self.error(ex, ex.tree, f"`windows` must be {wanted}, but the fields of its windows are "
+                           f"{t.base(item.value)}s", "give each window's first and last day as dates")
+            elif t.base(item) not in ("object", "any", "null"):
+                self.error(ex, ex.tree, f"`windows` must be {wanted}, but it is a list of {t.base(item)}s", hint)
+        elif t.base(kind) != "any":
+            what = "always null" if t.base(kind) == "null" else an(t.base(kind))
+            self.error(ex, ex.tree, f"`windows` must be {wanted}, but this is {what}", hint)
+        if timeline.current is not None:
+            ex = timeline.current
+            kind = self.infer(ex, ex.tree, {})
+            if t.base(kind) not in ("date", "any", "null"):
+                self.error(ex, ex.tree, f"`current` must be a date, the first day of the window that counts, "
+                           f"but this is {an(t.base(kind))}", "give the start of the window that counts, or null")
 
     def _condition(self, expression: n.Expression, label: str) -> None:
         kind = self.infer(expression, expression.tree, {})

@@ -280,6 +280,17 @@ class _Bounder:
             b = self.bound(output.value.tree, {})
             self._mark_open(output.value.tree, b.shape)
             parts.append((f"output `{output.name}`", output.value, b.steps + b.shape.weight))
+        # What only an explanation evaluates (a rule's `to_meet`, the timeline) is bounded with the
+        # rest, and shown whole: an explanation of a record runs within the same budget as its check.
+        explained = [(f"`to_meet` of rule `{rule.id}` ({label})", e) for rule in p.rules for label, e in rule.to_meet]
+        if p.timeline is not None:
+            explained += [(f"`{name}` of the timeline", e) for name, e in (("windows", p.timeline.windows),
+                                                                          ("current", p.timeline.current))
+                          if e is not None]
+        for where, expression in explained:
+            b = self.bound(expression.tree, {})
+            self._mark_open(expression.tree, b.shape)
+            parts.append((where, expression, b.steps + b.shape.weight))
         total = _cap(sum(steps for _, _, steps in parts))
         cost = PolicyCost(total, tuple((where, steps) for where, _, steps in parts))
         if total <= RECORD_STEPS:

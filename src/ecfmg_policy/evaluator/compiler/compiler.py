@@ -184,8 +184,12 @@ class _Generator(ExpressionCode):
         emit = self.lines.append
         emit("    def messages():")
         emit("        resume_budget(left)")  # what evaluation left: one budget for all of a record
-        # definitions only messages read are computed here, when messages are asked for
-        lazy = [name for name in self.checked.definition_order if name not in self._eagerly_needed()]
+        # definitions only messages read are computed here, when messages are asked for (and none
+        # that nothing compiled reads: a definition only a rule's `to_meet` or the timeline reads is
+        # for explanations, which the interpreter gives)
+        read = self._needed([e for rule in self.policy.rules for template in (rule.message, rule.blocked_message)
+                             if template is not None for e in template.expressions()])
+        lazy = [name for name in self.checked.definition_order if name not in self._eagerly_needed() and name in read]
         if lazy:
             saved, self.lines = self.lines, []
             for name in lazy:
@@ -210,18 +214,22 @@ class _Generator(ExpressionCode):
         """Definitions the scope, the rules' conditions or the outputs need (and what those need)."""
         if hasattr(self, "_eager"):
             return self._eager
-        roots: set[str] = set()
         p = self.policy
         expressions = [p.scope] if p.scope is not None else []
         for rule in p.rules:
             expressions += [e for e in (rule.when, rule.require, rule.blocked_when) if e is not None]
         expressions += [o.value for o in p.outputs]
+        self._eager = self._needed(expressions)
+        return self._eager
+
+    def _needed(self, expressions: list[n.Expression]) -> set[str]:
+        """The definitions ``expressions`` read, and what those need."""
+        roots: set[str] = set()
         for expression in expressions:
             roots |= n.names_read(expression.tree)[0] & self.definitions.keys()
         needed = set(roots)
         for name in roots:
             needed |= self._closure.get(name, set())
-        self._eager = needed
         return needed
 
     def _definition(self, d) -> None:

@@ -69,12 +69,15 @@ def check_structure(root: YMap, kind: str) -> tuple[list[Diagnostic], list[Diagn
                                           hint=did_you_mean(key, allowed) or "allowed here: " + ", ".join(allowed),
                                           code=f"{kind}-structure"))
             continue
-        position = node.position
-        if error.validator == "propertyNames" and isinstance(node, YMap):
+        position, message = node.position, describe_error(error)
+        if "propertyNames" in list(error.absolute_schema_path)[-3:] and isinstance(node, YMap):
+            # a key of the wrong form (a definition's name, a label): at that key, and named
             position = node.key_positions.get(str(error.instance), position)
+            if error.validator != "pattern":  # a pattern's message shows the key already
+                message = f"`{clip(str(error.instance), 40)}`: {message}"
         elif error.validator == "dependentRequired" and isinstance(node, YMap):  # at the key that needs another
             position = node.key_positions.get(dependent_key(error)[0], position)
-        problems.append(Diagnostic(describe_error(error), position=position, code=f"{kind}-structure"))
+        problems.append(Diagnostic(message, position=position, code=f"{kind}-structure"))
     return unknown, problems
 
 
@@ -134,6 +137,7 @@ class _Builder:
             definitions=self._definitions(r.get("definitions")),
             rules=(),
             outputs=self._outputs(r.get("outputs")),
+            timeline=self._timeline(r.get("timeline")),
         )
         entries = self._rules(r["rules"]) if "rules" in r else ()
         policy = replace(policy, rules=self._whole_rules(entries, "extends" in r))
@@ -322,6 +326,12 @@ class _Builder:
                                               if value.value else None)
                 elif key in ("message", "blocked_message"):
                     fields[key] = self._template(value)
+                elif key == "to_meet":
+                    assert isinstance(value, YMap)  # the schema checked it: label -> expression
+                    parsed = tuple((label, self._expression(node)) for label, node in value.entries.items())
+                    if any(expression is None for _, expression in parsed):
+                        break
+                    fields[key] = parsed
                 elif key == "severity":
                     fields[key] = m.Severity(value.value).value
                 else:
@@ -348,6 +358,17 @@ class _Builder:
                         hint=("add `title:`, what the rule asks in a few words" if key == "title"
                               else "add `require:`, the condition that meets the rule")))
         return tuple(entry.rule() for entry in entries if entry.complete())
+
+    def _timeline(self, node: YMap | None) -> m.Timeline | None:
+        """``timeline: {windows: EXPR, current: EXPR}`` (the schema checked the keys)."""
+        if node is None:
+            return None
+        assert isinstance(node, YMap)
+        windows = self._expression(node.entries["windows"])
+        current = self._expression(node.entries["current"]) if "current" in node.entries else None
+        if windows is None or ("current" in node.entries and current is None):
+            return None  # the syntax error is reported
+        return m.Timeline(windows, current, self.root.key_positions["timeline"])
 
     def _outputs(self, node: YMap | None) -> tuple[m.Output, ...]:
         if node is None:

@@ -93,11 +93,14 @@ class Rule:
     source: str | None
     position: Position
     final: bool = False  # written `final: true`: unmet is blocked whenever the rule applies
+    # What would meet the rule, for a person: (label, expression) in the order written.  Read
+    # only by explanations (`ecfmg-policy explain`); `check` never evaluates it.
+    to_meet: tuple[tuple[str, Expression], ...] = ()
 
 
 # The fields of a rule a version can give, in the order a rule is written and reported.
 RULE_FIELDS = ("title", "when", "require", "blocked_when", "final", "severity", "message", "blocked_message",
-               "source")
+               "to_meet", "source")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,7 @@ class RuleEntry:
         given = self.given()
         if base is None:
             values: dict[str, object] = {"when": None, "blocked_when": None, "final": False, "severity": REQUIREMENT,
-                                         "message": None, "blocked_message": None, "source": None}
+                                         "message": None, "blocked_message": None, "to_meet": (), "source": None}
         else:
             values = {f: getattr(base, f) for f in RULE_FIELDS}
             if "final" in given or "blocked_when" in given:  # one question, "when is unmet final?"
@@ -146,6 +149,17 @@ class Output:
     name: str
     value: Expression
     position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """How an explanation draws a record's time: the windows (a list of objects, each with
+    ``start`` and ``end`` dates) and the first day of the one that counts (``current``).
+    Read only by explanations; `check` never evaluates it."""
+
+    windows: Expression
+    current: Expression | None
+    position: Position  # the `timeline` key
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +188,7 @@ class Policy:
     definitions: tuple[Definition, ...]
     rules: tuple[Rule, ...]
     outputs: tuple[Output, ...]
+    timeline: Timeline | None = None  # a section of its own: a version that writes it replaces it whole
 
     def param_values(self) -> dict[str, Any]:
         return {p.name: p.value for p in self.params}
@@ -189,13 +204,18 @@ class Policy:
                 return None
             return Template(tuple(part if isinstance(part, str) else change(part) for part in message.parts))
 
+        timeline = self.timeline
+        if timeline is not None:
+            timeline = replace(timeline, windows=change(timeline.windows), current=maybe(timeline.current))
         return replace(
             self, scope=maybe(self.scope),
             definitions=tuple(replace(d, body=change(d.body)) for d in self.definitions),
             rules=tuple(replace(r, require=change(r.require), when=maybe(r.when), blocked_when=maybe(r.blocked_when),
-                                message=template(r.message), blocked_message=template(r.blocked_message))
+                                message=template(r.message), blocked_message=template(r.blocked_message),
+                                to_meet=tuple((label, change(e)) for label, e in r.to_meet))
                         for r in self.rules),
-            outputs=tuple(replace(o, value=change(o.value)) for o in self.outputs))
+            outputs=tuple(replace(o, value=change(o.value)) for o in self.outputs),
+            timeline=timeline)
 
 
 @dataclass(frozen=True, slots=True)

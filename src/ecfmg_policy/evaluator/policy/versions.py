@@ -3,10 +3,10 @@
 A version file may extend an earlier version and say only what differs:
 parameters, definitions and outputs by name; rules by id (an inherited id
 changes only the fields the entry gives, or the whole rule where it stood
-with ``replace: true``; a new id is added at the end); and ``remove_*`` lists
-to drop things.  Resolution turns every file into a
-complete :class:`Policy`; inherited expressions keep pointing at the file
-that wrote them, so errors still land on the right line.
+with ``replace: true``; a new id is added at the end); the scope and the
+timeline whole; and ``remove_*`` lists to drop things.  Resolution turns every
+file into a complete :class:`Policy`; inherited expressions keep pointing at
+the file that wrote them, so errors still land on the right line.
 """
 
 from __future__ import annotations
@@ -126,6 +126,7 @@ def _merge(parent: m.Policy, file: m.PolicyFile, problems: list[Diagnostic]) -> 
         rules=_merge_named(parent.rules, _rules_over(parent, file, removed["rules"], problems), removed["rules"],
                            key=lambda r: r.id),
         outputs=_merge_named(parent.outputs, own.outputs, removed["outputs"], key=lambda o: o.name),
+        timeline=own.timeline if "timeline" in declared else parent.timeline,  # a section, replaced whole
     )
 
 
@@ -194,9 +195,12 @@ class Changes:
     rules_added: tuple[str, ...]
     rules_removed: tuple[str, ...]
     rules_changed: tuple[tuple[str, tuple[str, ...]], ...]  # (rule id, the fields whose text differs)
-    rules_affected: tuple[str, ...]  # same conditions, but a parameter or definition they read changed
+    # same conditions, but a parameter or definition they read changed (what only a message or a
+    # `to_meet` reads cannot change an outcome, so it does not count)
+    rules_affected: tuple[str, ...]
     definitions_changed: tuple[str, ...]  # added, removed or rewritten
     outputs_changed: tuple[str, ...]
+    timeline_changed: str | None = None  # "added", "changed" or "removed"; None when its text is the same
 
 
 def changes_between(old: m.Policy, new: m.Policy) -> Changes:
@@ -223,7 +227,20 @@ def changes_between(old: m.Policy, new: m.Policy) -> Changes:
         rules_affected=affected,
         definitions_changed=tuple(sorted(k for k in set(old_defs) | set(new_defs) if old_defs.get(k) != new_defs.get(k))),
         outputs_changed=tuple(sorted(k for k in set(old_outs) | set(new_outs) if old_outs.get(k) != new_outs.get(k))),
+        timeline_changed=_timeline_change(old.timeline, new.timeline),
     )
+
+
+def _timeline_change(old: m.Timeline | None, new: m.Timeline | None) -> str | None:
+    """How the timeline section differs between two versions, by its text (positions ignored)."""
+    def text(timeline: m.Timeline | None):
+        if timeline is None:
+            return None
+        return (timeline.windows.text, timeline.current.text if timeline.current is not None else None)
+
+    if text(old) == text(new):
+        return None
+    return "added" if old is None else "removed" if new is None else "changed"
 
 
 def rule_text(rule: m.Rule) -> tuple:
@@ -234,6 +251,8 @@ def rule_text(rule: m.Rule) -> tuple:
             return value.text
         if isinstance(value, m.Template):
             return tuple(p if isinstance(p, str) else p.text for p in value.parts)
+        if isinstance(value, tuple):  # to_meet: (label, expression) pairs, in order
+            return tuple((label, e.text) for label, e in value)
         return value
 
     return tuple(text(getattr(rule, f)) for f in m.RULE_FIELDS)

@@ -185,6 +185,8 @@ PATTERN_SHAPES = {
     "^[0-9a-f]{64}(?!\\n)$": "expected a SHA-256 digest: 64 lower-case hexadecimal digits",
     "^[a-z0-9][a-z0-9_-]*(?!\\n)$": "expected a fixture's name: lower-case letters, digits, dashes or underscores, "
                                    "such as graduate",
+    "^[^\\s\\u0085]([^\\r\\n\\u0085\\u2028\\u2029]*[^\\s\\u0085])?(?!\\n)$":
+        "expected a label on one line, without spaces before or after it, such as Still to pay (USD)",
 }
 
 

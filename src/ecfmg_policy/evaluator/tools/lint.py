@@ -100,15 +100,23 @@ def _warnings(policies: list[m.Policy]) -> Iterator[Diagnostic]:
 
 
 def _untitled(policies: list[m.Policy]) -> Iterator[Diagnostic]:
-    """Definitions a rule reads (in its conditions or its messages) that have no title: what
-    a reviewer, ``versions`` and an explanation show of a rule's reasons is their titles."""
+    """Definitions a rule reads (in its conditions, its messages or its `to_meet`) or the timeline
+    reads that have no title: what a reviewer, ``versions`` and an explanation show of a rule's
+    reasons is their titles."""
     reported: set[tuple] = set()
     for policy in policies:
         definitions = {d.name: d for d in policy.definitions}
+        readers: list[tuple[str, list[n.Expression]]] = []
         for rule in policy.rules:
             expressions = [e for e in (rule.when, rule.require, rule.blocked_when) if e is not None]
             for template in (rule.message, rule.blocked_message):
                 expressions += template.expressions() if template else ()
+            expressions += [e for _, e in rule.to_meet]
+            readers.append((f"rule `{rule.id}`", expressions))
+        if policy.timeline is not None:
+            readers.append(("the timeline", [e for e in (policy.timeline.windows, policy.timeline.current)
+                                             if e is not None]))
+        for reader, expressions in readers:
             for expression in expressions:
                 names, _ = n.names_read(expression.tree)
                 for name in sorted(names & definitions.keys()):
@@ -116,7 +124,7 @@ def _untitled(policies: list[m.Policy]) -> Iterator[Diagnostic]:
                     key = (d.position.source, d.position.line, name)
                     if d.title is None and key not in reported:
                         reported.add(key)
-                        yield Diagnostic(f"definition `{name}`, read by rule `{rule.id}`, has no title",
+                        yield Diagnostic(f"definition `{name}`, read by {reader}, has no title",
                                          position=d.position, severity="warning", code="untitled-definition",
                                          hint=f"write it as `{name}: {{title: ..., value: ...}}`")
 
@@ -134,8 +142,14 @@ def policy_expressions(policy: m.Policy) -> Iterator[tuple[str, n.Expression]]:
         for template in (rule.message, rule.blocked_message):
             for e in template.expressions() if template else ():
                 yield rule.id, e
+        for _, e in rule.to_meet:
+            yield rule.id, e
     for output in policy.outputs:
         yield output.name, output.value
+    if policy.timeline is not None:  # owned by no name a definition can have
+        for e in (policy.timeline.windows, policy.timeline.current):
+            if e is not None:
+                yield "(timeline)", e
 
 
 def _names_used(policy: m.Policy) -> tuple[set[str], set[str]]:

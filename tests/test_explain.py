@@ -238,3 +238,17 @@ def test_a_record_with_many_attempts_stays_readable_in_text_and_whole_in_json(tm
     document, _ = explain_json(str(path), "--as-of", "2020-06-01")
     facts = rule(document, "exams.passed_in_window")["facts"]
     assert [f["pointer"] for f in facts if f["pointer"].endswith("/date")] == [f"/exams/{i}/date" for i in range(50)]
+
+
+def test_the_readmes_excerpt_is_what_the_command_prints():
+    """The README shows explain's output abridged with `…` lines: every other line is printed, in order."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("$ ecfmg-policy explain examples/pending.json"):]
+    block = block[:block.index("```")].rstrip("\n").split("\n")
+    printed = invoke(*block[0][2:].split()[1:]).stdout.split("\n")
+    at = 0
+    for line in block[1:]:
+        if line.strip() == "…":
+            continue
+        at = printed.index(line, at) + 1  # raises if missing or out of order
+    assert at > 30

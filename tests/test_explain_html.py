@@ -541,3 +541,26 @@ def test_in_chromium_an_invalid_record_shows_its_problems(open_page):
     assert "Invalid" in shown.text and "/exams/0/date '2019-13-02' is not a date" in shown.text
     assert (shown.values["rows"], shown.values["svgs"]) == (0, 0)
 
+
+
+def test_in_chromium_the_commands_own_page_for_a_record(browser, tmp_path):
+    """The real command's page, end to end: what explain --format json says is what Chromium shows."""
+    from cli_helpers import invoke
+
+    args = ("explain", "examples/pending.json", "--as-of", "2020-06-01")
+    document = json.loads(invoke(*args, "--format", "json").stdout)
+    page = tmp_path / "pending.html"
+    proc = invoke(*args, "--format", "html", "--output", str(page))
+    assert proc.returncode == 1 and proc.stdout == ""  # pending, and the page went to the file
+    shown = browser.render(page, COUNTS)
+    assert "Pending" in shown.text.split("\n")[:3] and document["summary"] in shown.text
+    attempts = sum(len(e["attempts"]) for e in document["timeline"]["exams"])
+    assert len(document["timeline"]["windows"]) == 1
+    assert shown.values == {"rows": len(document["rules"]), "svgs": 1, "windows": 1, "attempts": attempts,
+                            "scripts": 0, "title": "Pending — examples/pending.json — ecfmg-policy explain"}
+    for rule in document["rules"]:
+        assert rule["title"] in shown.text
+    assert "Attempts left at each exam still to pass: USMLE_STEP2_CK: 5, USMLE_STEP2_CS: 6" in shown.text
+    assert shown.requests == [page.as_uri()]
+    width, height, colours, painted = looks(shown.png)
+    assert colours > 200 and painted > 0.10, (colours, painted)

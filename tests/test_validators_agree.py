@@ -142,6 +142,7 @@ PATTERN_EXAMPLES = {
         ["window_end", "window_end(start)", "f( a , b )", "g()"],
     "^[a-z0-9_]+(\\.[a-z0-9_]+)*(?!\\n)$": ["application.fee", "a", "exams.passed_in_window"],
     "^[a-z0-9][a-z0-9_-]*(?!\\n)$": ["graduate", "student-2021", "a_1"],
+    "^[0-9a-f]{64}(?!\\n)$": ["0" * 64, "4a82f1e0505f6e355853b235d99b9743ca573d4837ed3d884884bd8b96ffea04"],
     "^[^\\s\\u0085]([^\\r\\n\\u0085\\u2028\\u2029]*[^\\s\\u0085])?(?!\\n)$":
         ["Still to pay (USD)", "x", "Pass them by (no date until a pass opens a window)", "a\tb", "Frist: 1 Tag"],
 }

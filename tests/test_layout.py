@@ -37,3 +37,11 @@ def test_every_file_the_readmes_diagram_names_exists():
                 assert path.is_file(), f"the README's diagram names {folder}{name}, which does not exist"
                 named += 1
     assert named >= 15
+
+
+def test_ci_runs_the_readmes_test_command_word_for_word():
+    """The README's second command is the one CI runs: if it changes, it changes in both."""
+    readme = (ROOT / "README.md").read_text().split("\n")
+    commands = [line.strip() for line in readme[:20] if line.startswith("    ")]
+    assert len(commands) == 2, commands
+    assert commands[1] in (ROOT / ".ci" / "run").read_text().split("\n")

@@ -384,7 +384,7 @@ def _nested(value: Any, where: dict[int, tuple[str, str]]) -> str:
     if place is not None:
         return f"{place[0]} {place[1] or '/'}" if place[0] else place[1] or "the record"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_nested(v, where) for v in value) + "]"
+        return "[" + ", ".join(_nested(v, where) for v in value) + "]" if value else "none"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_nested(v, where)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}: {_nested(v, where)}" for k, v in value.items()) + "}" if value else "none"
     return display(value)

@@ -74,3 +74,30 @@ def test_generated_applicants_under_every_version(version):
         later = as_of + datetime.timedelta(days=7 * 365 + 2)
         assert_agrees(record, later, version, f"generated:{number}+7y")
     assert decisions >= {"eligible", "pending", "ineligible"}  # the walk met every kind of answer
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from test_properties import records_with_as_of  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(records_with_as_of(), st.sampled_from((None,) + VERSIONS))
+def test_any_record_any_version_explained_as_checked(drawn, version):
+    """Hypothesis draws the records (so a disagreement shrinks to a small one): the document
+    agrees with check, every attempt's date is a fact the window rule read, and the timeline
+    holds every attempt, counted exactly when it is dated on or before the as-of date."""
+    record, as_of = drawn
+    document = assert_agrees(record, as_of, version, "drawn")
+    window_rule = next(r for r in document["rules"] if r["id"] == "exams.passed_in_window")
+    if document["decision"] != "not_applicable":
+        read = {f["pointer"] for f in window_rule["facts"]}
+        assert {f"/exams/{i}/date" for i in range(len(record["exams"]))} <= read
+    timeline = document["timeline"]
+    drawn_attempts = sorted((a["date"], a["pointer"], a["counts"]) for lane in timeline["exams"]
+                            for a in lane["attempts"])
+    assert drawn_attempts == sorted((e["date"], f"/exams/{i}", e["date"] <= as_of.isoformat())
+                                    for i, e in enumerate(record["exams"]))
+    assert all(timeline["from"] <= w["start"] <= w["end"] <= timeline["to"] for w in timeline["windows"])
+    assert sum(w["current"] for w in timeline["windows"]) <= 1

@@ -325,9 +325,10 @@ def _timeline(run: _Watch, compiled: CompiledPolicy, record: dict, as_of: dateti
         try:
             listed = run.part(section.windows) or []
             current = run.part(section.current) if section.current is not None else None
-            windows = [{"start": w["start"].isoformat(), "end": w["end"].isoformat(),
-                        "current": current is not None and w["start"] == current}
-                       for w in listed if w.get("start") is not None and w.get("end") is not None]
+            spans = dict.fromkeys((w["start"], w["end"]) for w in listed  # passes on one day: one window
+                                  if w.get("start") is not None and w.get("end") is not None)
+            windows = [{"start": start.isoformat(), "end": end.isoformat(),
+                        "current": current is not None and start == current} for start, end in spans]
         except Exception as exc:  # noqa: BLE001 - the chart goes without windows, and says why
             problem = f"the windows could not be computed: {explain_error(exc, getattr(exc, 'policy_position', None))}"
     days = [datetime.date.fromisoformat(a["date"]) for lane in exams for a in lane["attempts"]]

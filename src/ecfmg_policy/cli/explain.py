@@ -62,7 +62,7 @@ def explain(record, policy_path, policy_version, as_of, data_args, output_format
     document = engine.explain(entry, raw, as_of, policy_version)
     color = False
     if output_format == "json":
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(document, indent=2) + "\n"  # ASCII, as check's: no raw bidi or lone surrogate
     elif output_format == "html":
         from ecfmg_policy.cli.explain_html import render_html
         text = render_html(document)

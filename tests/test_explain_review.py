@@ -42,3 +42,18 @@ def test_json_keeps_bidirectional_overrides_out_of_a_terminal(tmp_path):
     proc = invoke("explain", str(record), "--as-of", "2020-06-01", "--format", "json")
     assert "\u202e" not in proc.stdout  # escaped, as check's JSON escapes it
     assert json.loads(proc.stdout)["outputs"]["certificate"]["name"] == "A\u202esha Raman"
+
+
+def test_html_of_a_record_with_a_lone_surrogate_is_written_not_a_crash(tmp_path):
+    record = _record_with_name(tmp_path, "A\\ud800sha")
+    proc = invoke("explain", str(record), "--as-of", "2020-06-01", "--format", "html")
+    assert proc.returncode == 0, proc.stderr  # eligible, as check says; not an internal error (exit 4)
+    assert "A\\ud800sha Raman" in proc.stdout  # made visible, as the text form does
+
+
+def test_html_shows_bidirectional_overrides_and_controls_instead_of_obeying_them(tmp_path):
+    record = _record_with_name(tmp_path, "A\\u202esha\\u001b[31m")
+    page = invoke("explain", str(record), "--as-of", "2020-06-01", "--format", "html").stdout
+    # a browser would reorder the rest of the line (the tool's own words too) after an override
+    assert "\u202e" not in page and "\x1b" not in page
+    assert "A\\u202esha\\x1b[31m Raman" in page

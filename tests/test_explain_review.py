@@ -57,3 +57,52 @@ def test_html_shows_bidirectional_overrides_and_controls_instead_of_obeying_them
     # a browser would reorder the rest of the line (the tool's own words too) after an override
     assert "\u202e" not in page and "\x1b" not in page
     assert "A\\u202esha\\x1b[31m Raman" in page
+
+
+NOTES_TIMELINE = """\
+policy: notes-timeline
+version: "2004.1"
+effective_from: 2004-06-14
+source: The seed page.
+definitions:
+  window_starts:
+    title: The days a window starts
+    value: '[a.date for a in applicant.exams if a.result == "pass" and a.date <= as_of]'
+rules:
+  - id: exams.passed
+    title: A USMLE Step passed
+    require: window_starts != []
+    source: '"pass the USMLE Steps"'
+timeline:
+  windows: applicant.notes.windows
+  current: min(window_starts)
+"""
+
+
+def _notes_policy(tmp_path: Path, windows) -> tuple[Path, Path]:
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    (policy / "2004-06-14.yaml").write_text(NOTES_TIMELINE)
+    record = json.loads((EXAMPLES / "pending.json").read_text())
+    record["notes"] = {"windows": windows}
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    return policy, path
+
+
+def test_windows_of_the_wrong_kind_at_run_time_are_said_in_plain_words(tmp_path):
+    # The checker cannot know what is under notes; the run finds a number where a date should be.
+    policy, record = _notes_policy(tmp_path, [{"start": 1, "end": 2}, "a window"])
+    proc = invoke("explain", str(record), "--policy", str(policy), "--as-of", "2020-06-01")
+    assert proc.returncode == 0, proc.stderr  # eligible, as check says
+    line = next(line for line in proc.stdout.splitlines() if "windows" in line and "could not" in line)
+    assert "Error" not in line and "isoformat" not in line and "'" not in line, line  # no Python in it
+    assert "start" in line and "end" in line and "date" in line, line  # what a window must be
+
+
+def test_windows_that_are_not_a_list_at_run_time_are_said_in_plain_words(tmp_path):
+    policy, record = _notes_policy(tmp_path, 7)
+    proc = invoke("explain", str(record), "--policy", str(policy), "--as-of", "2020-06-01")
+    assert proc.returncode == 0, proc.stderr
+    line = next(line for line in proc.stdout.splitlines() if "windows" in line and "could not" in line)
+    assert "Error" not in line and "iterable" not in line and "'" not in line, line

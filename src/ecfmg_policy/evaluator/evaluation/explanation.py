@@ -325,9 +325,18 @@ def _timeline(run: _Watch, compiled: CompiledPolicy, record: dict, as_of: dateti
         try:
             listed = run.part(section.windows) or []
             current = run.part(section.current) if section.current is not None else None
+            if not isinstance(listed, list):  # only a value the checker could not know (under notes)
+                problem = "the windows could not be drawn: they are not a list"
+                listed = []
+            drawn = [w for w in listed if isinstance(w, dict) and w.get("start") is not None
+                     and w.get("end") is not None]
             windows = [{"start": w["start"].isoformat(), "end": w["end"].isoformat(),
                         "current": current is not None and w["start"] == current}
-                       for w in listed if w.get("start") is not None and w.get("end") is not None]
+                       for w in drawn if isinstance(w["start"], datetime.date) and isinstance(w["end"], datetime.date)]
+            wrong = sum(not isinstance(w, dict) for w in listed) + len(drawn) - len(windows)
+            if wrong:
+                problem = (f"{wrong} of the windows could not be drawn: each must be an object with "
+                           f"`start` and `end` dates")
         except Exception as exc:  # noqa: BLE001 - the chart goes without windows, and says why
             problem = f"the windows could not be computed: {explain_error(exc, getattr(exc, 'policy_position', None))}"
     days = [datetime.date.fromisoformat(a["date"]) for lane in exams for a in lane["attempts"]]

@@ -294,10 +294,13 @@ def _facts(parts: list[_Reads]) -> list[tuple[tuple[str, str], tuple[Any, bool]]
     """The facts read, in the record's order; an object or list is left out when something
     inside it was read (that says more), and kept when only its presence was asked."""
     merged = _merged(parts, "facts")
-    pointers = {key for key in merged}
+    inside: set[tuple[str, str]] = set()  # every object or list something read was inside of
+    for root, pointer in merged:
+        while (cut := pointer.rfind("/")) >= 0 and (root, pointer[:cut]) not in inside:
+            pointer = pointer[:cut]
+            inside.add((root, pointer))  # its own outer ones are added as well, or were already
     kept = [(key, value) for key, value in merged.items()
-            if not (isinstance(value[0], (dict, list)) and any(other[0] == key[0] and other[1].startswith(key[1] + "/")
-                                                               for other in pointers))]
+            if not (isinstance(value[0], (dict, list)) and key in inside)]
     return sorted(kept, key=lambda kv: (kv[0][0], _pointer_order(kv[0][1])))
 
 

@@ -344,7 +344,9 @@ def _timeline(run: _Watch, compiled: CompiledPolicy, record: dict, as_of: dateti
             problem = f"the windows could not be computed: {explain_error(exc, getattr(exc, 'policy_position', None))}"
     days = [datetime.date.fromisoformat(a["date"]) for lane in exams for a in lane["attempts"]]
     days += [datetime.date.fromisoformat(w[k]) for w in windows for k in ("start", "end")] + [as_of]
-    start, end = datetime.date(min(days).year, 1, 1), datetime.date(max(days).year + 1, 1, 1)
+    last = max(days)  # the span ends on the first day of the next year, or on the last day there is
+    start = datetime.date(min(days).year, 1, 1)
+    end = datetime.date(last.year + 1, 1, 1) if last.year < datetime.MAXYEAR else datetime.date.max
     versions = [{"version": c.policy.version, "effective_from": c.policy.effective_from.isoformat()}
                 for c in sources.versions if start < c.policy.effective_from <= end]
     timeline = {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat(), "exams": exams,

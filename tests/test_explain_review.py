@@ -162,3 +162,43 @@ def test_an_attempt_dated_in_the_last_year_a_date_can_have_is_drawn_not_a_crash(
     document = json.loads(invoke("explain", str(record), "--as-of", "2020-06-01", "--format", "json").stdout)
     assert document["decision"] == json.loads(checked.stdout)["results"][0]["decision"]
     assert document["timeline"]["from"] == "0001-01-01" and document["timeline"]["to"] == "9999-12-31"
+
+
+NOTES_BUDGET = """\
+policy: notes-budget
+version: "2004.1"
+effective_from: 2004-06-14
+source: The seed page.
+definitions:
+  marked:
+    title: Notes marked
+    value: count([x for x in applicant.notes.items if x == 1])
+rules:
+  - id: notes.marked
+    title: A note is marked
+    require: marked > 0
+    source: '"x"'
+  - id: graduate
+    title: A graduate
+    require: applicant.status == "graduate"
+    source: '"y"'
+"""
+
+
+def test_a_record_over_the_budget_is_not_reported_as_a_disagreement_with_check(tmp_path):
+    # check stops the one definition that walks too much; the other rule is met. The step-by-step
+    # walk stops at the same budget, after which it can no longer say anything: that is not a bug
+    # of the tool for the user to report.
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    (policy / "2004-06-14.yaml").write_text(NOTES_BUDGET)
+    record = json.loads((EXAMPLES / "eligible.json").read_text())
+    record["notes"] = {"items": [i % 3 for i in range(1_100_000)]}
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    args = (str(path), "--policy", str(policy), "--as-of", "2020-06-01")
+    checked = json.loads(invoke("check", *args, "--format", "json").stdout)["results"][0]
+    document = json.loads(invoke("explain", *args, "--format", "json").stdout)
+    assert [(r["id"], r["outcome"]) for r in checked["rules"]] == [("notes.marked", "error"), ("graduate", "met")]
+    assert document["disagreements"] == []
+    assert "Please report it" not in invoke("explain", *args).stdout

@@ -24,6 +24,7 @@ from typing import Any
 
 from ecfmg_policy import __version__
 from ecfmg_policy.evaluator.compiler.compiler import CompiledPolicy
+from ecfmg_policy.evaluator.compiler.runtime import RECORD_STEPS
 from ecfmg_policy.evaluator.compiler.runtime import explain as explain_error
 from ecfmg_policy.evaluator.evaluation.evaluate import RecordResult
 from ecfmg_policy.evaluator.evaluation.interpreter import Interpreter, _Run
@@ -160,9 +161,13 @@ def explain(result: RecordResult, record: Any, raw: bytes, data: dict[str, Any],
     run: _Watch = walk.run
     rules = compiled.policy.rules
     messages = result.messages or (None,) * len(rules)
+    # A walk that ran out of the record's budget (work under notes the checker could not bound)
+    # fails every step after that, where check's code, charged only for what grows, goes on:
+    # what it reached then is no answer to compare with check's.
+    ran_out = walk.steps > RECORD_STEPS
     disagreements = [rule.id for rule, outcome, message, w_outcome, w_message
                      in zip(rules, result.outcomes, messages, walk.outcomes, walk.messages)
-                     if (outcome, message) != (w_outcome, w_message)]
+                     if (outcome, message) != (w_outcome, w_message) and not ran_out]
     explained = []
     for number, (rule, outcome, message) in enumerate(zip(rules, result.outcomes, messages)):
         explained.append(_rule(run, interpreter, sources, compiled, number, rule, outcome, message,

@@ -202,3 +202,11 @@ def test_a_record_over_the_budget_is_not_reported_as_a_disagreement_with_check(t
     assert [(r["id"], r["outcome"]) for r in checked["rules"]] == [("notes.marked", "error"), ("graduate", "met")]
     assert document["disagreements"] == []
     assert "Please report it" not in invoke("explain", *args).stdout
+
+
+def test_a_problem_with_no_place_is_said_without_an_empty_one(tmp_path):
+    record = tmp_path / "deep.json"
+    record.write_text("[" * 100_000)
+    proc = invoke("explain", str(record), "--format", "json")
+    assert proc.returncode == 2
+    assert proc.stderr == f"ecfmg-policy: {record}: JSON is nested too deeply to read\n"

@@ -76,8 +76,8 @@ def explain(record, policy_path, policy_version, as_of, data_args, output_format
         click.echo(text, nl=False, color=color)
     if document["decision"] == INVALID and (output_format != "text" or output is not None):
         for problem in document["errors"]:  # said once more where a person reads: standard error
-            click.echo(f"ecfmg-policy: {safe(document['record']['label'])}: {safe(problem['path'])}: "
-                       f"{safe(problem['message'])}", err=True)
+            where = f"{safe(problem['path'])}: " if problem["path"] else ""  # none for the record as a whole
+            click.echo(f"ecfmg-policy: {safe(document['record']['label'])}: {where}{safe(problem['message'])}", err=True)
     tally = Tally()
     tally.counts[document["decision"]] += 1
     sys.exit(tally.exit_code())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def explain(record, policy_path, policy_version, as_of, data_args, output_format
     as_of = as_of or datetime.date.today()
     given_data = parse_data(data_args)
     check_paths_exist([policy_path] if policy_path else [], "a policy file or a folder of them")
-    output = check_output(output, [record, *given_data.values(), find_policies(policy_path)],
+    output = check_output(output, [_file_of(record), *given_data.values(), find_policies(policy_path)],
                           reads=(".json", ".jsonl", ".yaml", ".yml"))
     engine: Engine = _load_engine(policy_path, given_data)
     try:
@@ -61,7 +62,7 @@ def explain(record, policy_path, policy_version, as_of, data_args, output_format
     document = engine.explain(entry, raw, as_of, policy_version)
     color = False
     if output_format == "json":
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(document, indent=2) + "\n"  # ASCII, as check's: no raw bidi or lone surrogate
     elif output_format == "html":
         from ecfmg_policy.cli.explain_html import render_html
         text = render_html(document)
@@ -75,8 +76,17 @@ def explain(record, policy_path, policy_version, as_of, data_args, output_format
         click.echo(text, nl=False, color=color)
     if document["decision"] == INVALID and (output_format != "text" or output is not None):
         for problem in document["errors"]:  # said once more where a person reads: standard error
-            click.echo(f"ecfmg-policy: {safe(document['record']['label'])}: {safe(problem['path'])}: "
-                       f"{safe(problem['message'])}", err=True)
+            where = f"{safe(problem['path'])}: " if problem["path"] else ""  # none for the record as a whole
+            click.echo(f"ecfmg-policy: {safe(document['record']['label'])}: {where}{safe(problem['message'])}", err=True)
     tally = Tally()
     tally.counts[document["decision"]] += 1
     sys.exit(tally.exit_code())
+
+
+def _file_of(record: str) -> str:
+    """The file RECORD is read from: ``FILE.jsonl:LINE`` is read from FILE.jsonl (as
+    ``read_one_record`` reads it), which an --output must not overwrite either."""
+    file, sep, number = record.rpartition(":")
+    if record != "-" and not os.path.lexists(record) and sep and number.isdigit():
+        return file
+    return record

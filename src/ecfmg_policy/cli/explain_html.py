@@ -32,6 +32,7 @@ import re
 from html import escape
 from typing import Any
 
+from ecfmg_policy.errors import _escape_one
 from ecfmg_policy.evaluator.policy.model import Decision, Outcome, Severity
 
 __all__ = ["render_html"]
@@ -524,8 +525,15 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else _value(value)
 
 
+# What a browser would act on rather than show, as for a terminal (``errors.terminal_safe``): a
+# bidirectional override reorders the rest of its line, the tool's own words too; a lone surrogate
+# cannot be written at all. Line ends and tabs are only white space here, and kept.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                     "\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
 def _e(text: str) -> str:
-    return escape(text, quote=True)
+    return escape(_UNSAFE.sub(_escape_one, text), quote=True)
 
 
 def _dict(value: Any) -> dict:

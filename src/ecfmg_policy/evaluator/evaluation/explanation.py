@@ -24,6 +24,7 @@ from typing import Any
 
 from ecfmg_policy import __version__
 from ecfmg_policy.evaluator.compiler.compiler import CompiledPolicy
+from ecfmg_policy.evaluator.compiler.runtime import RECORD_STEPS
 from ecfmg_policy.evaluator.compiler.runtime import explain as explain_error
 from ecfmg_policy.evaluator.evaluation.evaluate import RecordResult
 from ecfmg_policy.evaluator.evaluation.interpreter import Interpreter, _Run
@@ -160,9 +161,13 @@ def explain(result: RecordResult, record: Any, raw: bytes, data: dict[str, Any],
     run: _Watch = walk.run
     rules = compiled.policy.rules
     messages = result.messages or (None,) * len(rules)
+    # A walk that ran out of the record's budget (work under notes the checker could not bound)
+    # fails every step after that, where check's code, charged only for what grows, goes on:
+    # what it reached then is no answer to compare with check's.
+    ran_out = walk.steps > RECORD_STEPS
     disagreements = [rule.id for rule, outcome, message, w_outcome, w_message
                      in zip(rules, result.outcomes, messages, walk.outcomes, walk.messages)
-                     if (outcome, message) != (w_outcome, w_message)]
+                     if (outcome, message) != (w_outcome, w_message) and not ran_out]
     explained = []
     for number, (rule, outcome, message) in enumerate(zip(rules, result.outcomes, messages)):
         explained.append(_rule(run, interpreter, sources, compiled, number, rule, outcome, message,
@@ -294,10 +299,13 @@ def _facts(parts: list[_Reads]) -> list[tuple[tuple[str, str], tuple[Any, bool]]
     """The facts read, in the record's order; an object or list is left out when something
     inside it was read (that says more), and kept when only its presence was asked."""
     merged = _merged(parts, "facts")
-    pointers = {key for key in merged}
+    inside: set[tuple[str, str]] = set()  # every object or list something read was inside of
+    for root, pointer in merged:
+        while (cut := pointer.rfind("/")) >= 0 and (root, pointer[:cut]) not in inside:
+            pointer = pointer[:cut]
+            inside.add((root, pointer))  # its own outer ones are added as well, or were already
     kept = [(key, value) for key, value in merged.items()
-            if not (isinstance(value[0], (dict, list)) and any(other[0] == key[0] and other[1].startswith(key[1] + "/")
-                                                               for other in pointers))]
+            if not (isinstance(value[0], (dict, list)) and key in inside)]
     return sorted(kept, key=lambda kv: (kv[0][0], _pointer_order(kv[0][1])))
 
 
@@ -325,15 +333,26 @@ def _timeline(run: _Watch, compiled: CompiledPolicy, record: dict, as_of: dateti
         try:
             listed = run.part(section.windows) or []
             current = run.part(section.current) if section.current is not None else None
-            spans = dict.fromkeys((w["start"], w["end"]) for w in listed  # passes on one day: one window
-                                  if w.get("start") is not None and w.get("end") is not None)
+            if not isinstance(listed, list):  # only a value the checker could not know (under notes)
+                problem = "the windows could not be drawn: they are not a list"
+                listed = []
+            drawn = [w for w in listed if isinstance(w, dict) and isinstance(w.get("start"), datetime.date)
+                     and isinstance(w.get("end"), datetime.date)]
+            wrong = len(listed) - len(drawn) - sum(isinstance(w, dict) and w.get("start") is None
+                                                   or isinstance(w, dict) and w.get("end") is None for w in listed)
+            spans = dict.fromkeys((w["start"], w["end"]) for w in drawn)  # passes on one day: one window
             windows = [{"start": start.isoformat(), "end": end.isoformat(),
                         "current": current is not None and start == current} for start, end in spans]
+            if wrong:
+                problem = (f"{wrong} of the windows could not be drawn: each must be an object with "
+                           f"`start` and `end` dates")
         except Exception as exc:  # noqa: BLE001 - the chart goes without windows, and says why
             problem = f"the windows could not be computed: {explain_error(exc, getattr(exc, 'policy_position', None))}"
     days = [datetime.date.fromisoformat(a["date"]) for lane in exams for a in lane["attempts"]]
     days += [datetime.date.fromisoformat(w[k]) for w in windows for k in ("start", "end")] + [as_of]
-    start, end = datetime.date(min(days).year, 1, 1), datetime.date(max(days).year + 1, 1, 1)
+    last = max(days)  # the span ends on the first day of the next year, or on the last day there is
+    start = datetime.date(min(days).year, 1, 1)
+    end = datetime.date(last.year + 1, 1, 1) if last.year < datetime.MAXYEAR else datetime.date.max
     versions = [{"version": c.policy.version, "effective_from": c.policy.effective_from.isoformat()}
                 for c in sources.versions if start < c.policy.effective_from <= end]
     timeline = {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat(), "exams": exams,

@@ -252,3 +252,15 @@ def test_the_readmes_excerpt_is_what_the_command_prints():
             continue
         at = printed.index(line, at) + 1  # raises if missing or out of order
     assert at > 30
+
+
+def test_the_chart_draws_a_window_of_one_column_as_a_mark_not_a_lone_bracket():
+    from ecfmg_policy.cli.explain_text import timeline_chart
+
+    timeline = {"from": "2000-01-01", "to": "2030-01-01", "as_of": "2029-06-01", "exams": [], "versions": [],
+                "windows": [{"start": "2010-03-01", "end": "2010-03-09", "current": False},
+                            {"start": "2012-01-01", "end": "2019-01-01", "current": True}]}
+    lines = timeline_chart(timeline)
+    short, long = (line for line in lines if line.startswith("  window"))
+    assert "#" in short and "[" not in short and "]" not in short
+    assert "[" in long and "=]" in long and long.endswith("the window that counts")

@@ -564,3 +564,15 @@ def test_in_chromium_the_commands_own_page_for_a_record(browser, tmp_path):
     assert shown.requests == [page.as_uri()]
     width, height, colours, painted = looks(shown.png)
     assert colours > 200 and painted > 0.10, (colours, painted)
+
+
+def test_a_huge_record_or_span_still_makes_a_page_of_reasonable_size():
+    """Thousands of facts list 200 and say how many more; an axis of ten thousand years ticks by
+    the labelled steps, not once a year."""
+    document = sample()
+    document["rules"][0]["facts"] = [{"pointer": f"/notes/{i}/x", "value": i, "given": True} for i in range(5000)]
+    document["timeline"]["from"], document["timeline"]["to"] = "0001-01-01", "9999-12-31"
+    html = render_html(document)
+    facts = row(page(document), document["rules"][0]["id"]).all("li")
+    assert "… and 4800 more (--format json lists them all)" in [li.text for li in facts]
+    assert html.count('class="tick"') <= 120 and len(html) < 200_000

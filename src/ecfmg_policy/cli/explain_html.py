@@ -218,9 +218,15 @@ def _details(rule: dict) -> str:
     return "".join(parts)
 
 
+# Items a part of one rule's details lists at most: a page stays a page (the JSON has them all).
+PART_ITEMS = 200
+
+
 def _part(title: str, css: str, items: list[str]) -> str:
+    more = (f'<li class="more">… and {len(items) - PART_ITEMS} more (<code>--format json</code> lists them all)'
+            f"</li>" if len(items) > PART_ITEMS else "")
     return (f'<div class="part part-{css}"><div class="part-title">{title}</div><ul>'
-            + "".join(f"<li>{item}</li>" for item in items) + "</ul></div>")
+            + "".join(f"<li>{item}</li>" for item in items[:PART_ITEMS]) + more + "</ul></div>")
 
 
 def _param(param: dict) -> str:
@@ -426,6 +432,8 @@ def _svg(timeline: dict) -> str:
         out.append(f'<text class="year" x="{_X0}" y="{axis + 19}" text-anchor="start">{first.isoformat()}</text>'
                    f'<text class="year" x="{_X1}" y="{axis + 19}" text-anchor="end">{last.isoformat()}</text>')
     for year in years:
+        if len(years) > 60 and year % step:  # a tick a year only where the years can be told apart
+            continue
         at = x(datetime.date(year, 1, 1))
         labelled = year % step == 0 and not (short and min(at - _X0, _X1 - at) < 90)
         out.append(f'<line class="tick" x1="{at}" x2="{at}" y1="{axis}" y2="{axis + (6 if labelled else 3)}">'

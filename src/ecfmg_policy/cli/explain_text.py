@@ -184,7 +184,7 @@ def timeline_chart(timeline: dict) -> list[str]:
         fill = "=" if window["current"] else "-"
         for at in range(left, right + 1):
             cells[at] = fill
-        cells[left], cells[right] = "[", "]"
+        cells[left], cells[right] = ("[", "]") if left < right else ("#", "#")  # a window a column wide
         note = f"{window['start']} to {window['end']}" + ("  the window that counts" if window["current"] else "")
         lines.append(row(f"window {number}", cells, note))
     if not timeline["exams"]:

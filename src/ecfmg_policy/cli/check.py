@@ -10,7 +10,8 @@ import click
 
 from ecfmg_policy.cli import batch, progress, report
 from ecfmg_policy.cli.exits import EXIT_INVALID
-from ecfmg_policy.cli.common import DateParam, JobsParam, check_output, check_paths_exist, fail_policy, parse_data, usage_error, use_color
+from ecfmg_policy.cli.common import (JobsParam, check_output, check_paths_exist, fail_policy, judging_options, parse_data,
+                                     usage_error, use_color)
 from ecfmg_policy.api import Engine
 from ecfmg_policy.errors import InputError, PolicyError, UsageError
 from ecfmg_policy.evaluator.policy.policyset import find_policies
@@ -18,13 +19,7 @@ from ecfmg_policy.evaluator.policy.policyset import find_policies
 
 @click.command()
 @click.argument("records", nargs=-1, required=True)
-@click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
-              help="Policy file or directory (default: the nearest policies/ folder here or above, "
-                   "else the bundled ECFMG policies).")
-@click.option("--policy-version", default=None, help="Use this version instead of the one in force on --as-of.")
-@click.option("--as-of", type=DateParam(), default=None, help="Judge as of this date (default: today).")
-@click.option("--data", "data_args", multiple=True, metavar="NAME=PATH",
-              help="Reference data, e.g. world_directory=schools.json (default: the bundled sample).")
+@judging_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "jsonl"]), default="text",
               help="text for people (the default, on a terminal or not), json, or jsonl (one result a line).")
 @click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]), default="auto",

@@ -41,6 +41,23 @@ class JobsParam(click.ParamType):
         self.fail(f"`{value}`: expected a number of processes (1 or more) or `auto`", param, ctx)
 
 
+def judging_options(command):
+    """What ``check`` and ``explain`` are judged by, said once: ``--policy``, ``--policy-version``,
+    ``--as-of`` and ``--data``."""
+    options = [
+        click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
+                     help="Policy file or directory (default: the nearest policies/ folder here or above, "
+                          "else the bundled ECFMG policies)."),
+        click.option("--policy-version", default=None, help="Use this version instead of the one in force on --as-of."),
+        click.option("--as-of", type=DateParam(), default=None, help="Judge as of this date (default: today)."),
+        click.option("--data", "data_args", multiple=True, metavar="NAME=PATH",
+                     help="Reference data, e.g. world_directory=schools.json (default: the bundled sample)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def parse_data(values: tuple[str, ...]) -> dict[str, Path]:
     """``--data NAME=PATH`` options as a mapping, refusing any other form."""
     paths = {}

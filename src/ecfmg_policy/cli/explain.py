@@ -12,8 +12,8 @@ import click
 
 from ecfmg_policy.api import Engine
 from ecfmg_policy.cli.check import _load_engine
-from ecfmg_policy.cli.common import (DateParam, check_output, check_paths_exist, fail_policy, parse_data, use_color,
-                                     write_output)
+from ecfmg_policy.cli.common import (check_output, check_paths_exist, fail_policy, judging_options, parse_data,
+                                     use_color, write_output)
 from ecfmg_policy.cli.report import Tally
 from ecfmg_policy.errors import PolicyError, UsageError
 from ecfmg_policy.errors import terminal_safe as safe
@@ -24,13 +24,7 @@ from ecfmg_policy.evaluator.records.records import read_one_record
 
 @click.command()
 @click.argument("record")
-@click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
-              help="Policy file or directory (default: the nearest policies/ folder here or above, "
-                   "else the bundled ECFMG policies).")
-@click.option("--policy-version", default=None, help="Use this version instead of the one in force on --as-of.")
-@click.option("--as-of", type=DateParam(), default=None, help="Judge as of this date (default: today).")
-@click.option("--data", "data_args", multiple=True, metavar="NAME=PATH",
-              help="Reference data, e.g. world_directory=schools.json (default: the bundled sample).")
+@judging_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               help="text for people (the default), json (ecfmg-policy.explain/1, see `schema explain`), "
                    "or html (one self-contained page with the timeline drawn).")

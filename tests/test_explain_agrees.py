@@ -93,11 +93,11 @@ def test_any_record_any_version_explained_as_checked(drawn, version):
     window_rule = next(r for r in document["rules"] if r["id"] == "exams.passed_in_window")
     if document["decision"] != "not_applicable":
         read = {f["pointer"] for f in window_rule["facts"]}
-        assert {f"/exams/{i}/date" for i in range(len(record["exams"]))} <= read
+        assert {f"/exams/{i}/date" for i in range(len(record.get("exams", [])))} <= read
     timeline = document["timeline"]
     drawn_attempts = sorted((a["date"], a["pointer"], a["counts"]) for lane in timeline["exams"]
                             for a in lane["attempts"])
     assert drawn_attempts == sorted((e["date"], f"/exams/{i}", e["date"] <= as_of.isoformat())
-                                    for i, e in enumerate(record["exams"]))
+                                    for i, e in enumerate(record.get("exams", [])))
     assert all(timeline["from"] <= w["start"] <= w["end"] <= timeline["to"] for w in timeline["windows"])
     assert sum(w["current"] for w in timeline["windows"]) <= 1

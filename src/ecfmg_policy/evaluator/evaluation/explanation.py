@@ -187,7 +187,7 @@ def explain(result: RecordResult, record: Any, raw: bytes, data: dict[str, Any],
 
 def _policy(compiled: CompiledPolicy, sources: Sources) -> dict:
     policy = compiled.policy
-    files = sorted({p for p in files_of(compiled)}, key=lambda f: (f != policy.source, f))
+    files = sorted(files_of(compiled), key=lambda f: (f != policy.source, f))
     return {"name": policy.name, "title": policy.title, "version": policy.version,
             "effective_from": policy.effective_from.isoformat(),
             "effective_to": compiled.effective_to.isoformat() if compiled.effective_to else None,
@@ -234,8 +234,9 @@ def _rule(run: _Watch, interpreter: Interpreter, sources: Sources, compiled: Com
                        "file": declared.position.source, "line": declared.position.line})
     computed = []
     definitions = interpreter.definitions
+    reached = _merged(deciding, "definitions")
     for name in interpreter.checked.definition_order:
-        if name in _merged(deciding, "definitions") and not definitions[name].params:
+        if name in reached and not definitions[name].params:
             d = definitions[name]
             value = run.values.get(name)
             failed = run.failed.get(name)

@@ -93,7 +93,7 @@ def test_a_mistyped_command_gets_did_you_mean():
 def test_an_unknown_command_lists_the_commands():
     proc = invoke("frobnicate")
     assert proc.returncode == 2
-    assert "no command `frobnicate`; the commands are check, explain, fmt, lint, schema, test, versions" in proc.stderr
+    assert "no command `frobnicate`; the commands are check, diff, explain, fmt, lint, schema, test, versions" in proc.stderr
 
 
 def many_records(tmp_path: Path, count: int) -> Path:

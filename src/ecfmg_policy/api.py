@@ -15,7 +15,8 @@ from typing import Any
 from ecfmg_policy.errors import UsageError, did_you_mean
 from ecfmg_policy.evaluator.evaluation.evaluate import Evaluator, RecordResult
 from ecfmg_policy.evaluator.policy.policyset import PolicySet, bundled_policies, bundled_world_directory, load_policy_set
-from ecfmg_policy.evaluator.records.records import RecordInput, load_reference
+from ecfmg_policy.evaluator.policy.model import INVALID
+from ecfmg_policy.evaluator.records.records import RecordInput, convert_dates, load_reference, schema_problems
 
 
 def load_data(policies: PolicySet, given: dict[str, Path]) -> dict[str, Any]:
@@ -110,6 +111,42 @@ class Engine:
                 hashes[file] = None
         return explanation.explain(result, entry.value, raw, self.data,
                                    explanation.Sources(self.policies.versions, hashes))
+
+
+class Differ:
+    """Two sides judging the same records (``ecfmg-policy diff``): each record is read,
+    validated and its dates converted once, then evaluated by both, and only the comparison's
+    counts and examples are kept (``evaluation/comparison.py``).  A side is an engine, a date
+    and a version (None: the one in force on the date); both may share one engine."""
+
+    def __init__(self, base: Engine, base_as_of: datetime.date, base_version: str | None,
+                 head: Engine, head_as_of: datetime.date, head_version: str | None, examples: int = 5):
+        from ecfmg_policy.evaluator.evaluation.comparison import Comparison
+
+        self.base = (base.evaluator(base_as_of, base_version), base_as_of)
+        self.head = (head.evaluator(head_as_of, head_version), head_as_of)
+        self.comparison = Comparison(self.base[0].compiled, self.head[0].compiled, examples)
+
+    def add(self, entry: RecordInput) -> RecordResult:
+        """Judge one record on both sides and count it; the base's result is returned (an
+        invalid record's problems are the same on both: one schema is read by every policy)."""
+        (base, base_day), (head, head_day) = self.base, self.head
+        if entry.problem is not None:
+            results = (base.unreadable(entry.label, entry.problem, base_day),
+                       head.unreadable(entry.label, entry.problem, head_day))
+        elif problems := schema_problems("applicant", entry.value):
+            errors = tuple((p.pointer, p.message) for p in problems)
+            results = (RecordResult(entry.label, base_day, base.compiled, INVALID, errors=errors),
+                       RecordResult(entry.label, head_day, head.compiled, INVALID, errors=errors))
+        else:
+            record = convert_dates("applicant", entry.value)
+            results = (base.evaluate_valid(entry.label, record, base_day, messages=False),
+                       head.evaluate_valid(entry.label, record, head_day, messages=False))
+            if self.comparison.wants_messages(*results):
+                results = (base.evaluate_valid(entry.label, record, base_day),
+                           head.evaluate_valid(entry.label, record, head_day))
+        self.comparison.add(*results)
+        return results[0]
 
 
 def parse_day(value: datetime.date | str) -> datetime.date:

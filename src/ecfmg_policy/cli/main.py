@@ -24,6 +24,7 @@ from ecfmg_policy.project import BUG_REPORTS
 
 COMMANDS = {
     "check": ("ecfmg_policy.cli.check", "Check applicant records against the policy in force on a date."),
+    "diff": ("ecfmg_policy.cli.diff", "Compare decisions under two policies, versions or dates, record by record."),
     "explain": ("ecfmg_policy.cli.explain", "Explain the decision on one record: facts, clauses, timeline."),
     "fmt": ("ecfmg_policy.cli.fmt", "Rewrite policy files and test cases in the one canonical layout."),
     "lint": ("ecfmg_policy.cli.lint", "Check policy files without running them."),

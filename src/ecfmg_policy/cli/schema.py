@@ -16,7 +16,7 @@ from ecfmg_policy.evaluator.records.schemas import SCHEMA_FILES, schema_text
               help="Write the schema to this file (for an editor that works offline) instead of printing it.")
 def schema(kind: str, output: Path | None) -> None:
     """Print the JSON Schema (2020-12) for KIND: applicant, world-directory, policy, result,
-    explain, test-case or test-fixture.
+    explain, diff, test-case or test-fixture.
 
     Each schema's $id is its published address, which editors in any repository can use.
     """

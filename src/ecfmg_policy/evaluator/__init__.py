@@ -1,6 +1,7 @@
 """The engine, one sub-package per stage; read top to bottom, it is the order a record meets them.
 
-- ``source``: YAML read with the line and column of every value (``yaml_source``).
+- ``source``: YAML read with the line and column of every value (``yaml_source``), and a
+  policy folder as it is at a git revision (``git_revision``, behind ``diff --base-ref``).
 - ``language``: the expression language: its tree (``nodes``), the Lark parser
   (``parser``), its values and calendar arithmetic, dates plus durations and how a
   value reads in a message (``values``), its types (``types``), and the table of
@@ -17,7 +18,9 @@
   against the shipped JSON Schemas (``schemas``).
 - ``evaluation``: one record at a time, into a result (``evaluate``); the reference
   interpreter the compiled code is tested against (``interpreter``), which also walks
-  a record to say why it got its decision (``explanation``, behind ``explain``).
+  a record to say why it got its decision (``explanation``, behind ``explain``); and two
+  results on the same records compared, only counts and examples kept (``comparison``,
+  behind ``diff``).
 - ``tools``: what policy editors run besides ``check``: ``lint``, the test-case
   runner behind ``ecfmg-policy test`` (``testing``), whose cases can be built on
   base records kept beside them, with only their changes written (``fixtures``),

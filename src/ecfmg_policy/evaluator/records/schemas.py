@@ -34,6 +34,7 @@ SCHEMA_FILES = {
     "policy": "policy.schema.json",
     "result": "result.schema.json",
     "explain": "explain.schema.json",
+    "diff": "diff.schema.json",
     "test-case": "test-case.schema.json",
     "test-fixture": "test-fixture.schema.json",
 }

@@ -27,6 +27,11 @@ dates 2005-2020; the same seed, the same records), then measures:
 (e)-(g) with ``--end-to-end``: ``check`` on N records against
     ``benchmarks/end_to_end.py`` (the same lines, byte for byte), ``--jobs 2``
     against ``--jobs 1``, and peak memory at 10,000 and M records.
+(i) with ``--end-to-end``: ``diff`` of two policy folders (the bundled one and a
+    copy with the 2022 fee raised) over the N records against one ``check
+    --format jsonl`` of them, as of 2022-06-01, CPU in turns (bar: at most 2.2
+    times, as each record is read and validated once and evaluated twice); and
+    diff's peak memory at 10,000 and M records (flat: counts and examples only).
 
 (a) and (b) take 9 turns each, (c) 3, in CPU time (``time.process_time``), the
 least of each counting; runs compared take turns, so that a spell of load on the
@@ -41,6 +46,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -236,6 +242,8 @@ JOBS_BAR = 1.7  # --jobs 2 / --jobs 1 throughput on two free cores, at least
 JOBS_TURNS = 3
 END_TO_END_TURNS = 3
 END_AS_OF = "2020-06-01"
+DIFF_BAR = 2.2  # diff of two policy folders / one check of the same records (jsonl), CPU, at most
+DIFF_AS_OF = "2022-06-01"  # a date on which the fee the second folder raises is in force
 
 
 def child_cpu(command: list[str], stdout=None) -> tuple[float, float]:
@@ -299,9 +307,8 @@ def end_to_end(count: int, large: int, seed: int) -> dict:
             out.writelines(lines[:min(len(lines), large - start)])
     small_mib = peak_mib(check[:4] + [str(small)] + check[5:] + ["--output", os.devnull])
     big_mib = peak_mib(check[:4] + [str(big)] + check[5:] + ["--output", os.devnull])
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
+    diff_figures = diff_against_check(folder, records, small, big)
+    shutil.rmtree(folder)
     return {
         "end_to_end_records": count,
         "end_to_end_disagreements": differ,
@@ -317,7 +324,33 @@ def end_to_end(count: int, large: int, seed: int) -> dict:
         "memory_small_records": 10_000, "memory_large_records": large,
         "peak_mib_small": small_mib, "peak_mib_large": big_mib,
         "memory_ratio": big_mib / small_mib, "memory_bar": MEMORY_BAR, "memory_limit_mib": MEMORY_LIMIT_MIB,
+        **diff_figures,
     }
+
+
+def diff_against_check(folder: Path, records: Path, small: Path, big: Path) -> dict:
+    """(i) ``diff`` of two policy folders (the bundled one, and a copy with the 2022 fee raised)
+    against one ``check`` of the same records, CPU in turns; and diff's peak memory at 10,000
+    and at M records, which must stay flat: it keeps counts and examples, not results."""
+    raised = folder / "raised"
+    shutil.copytree(ROOT / "policies", raised)
+    fee = raised / "ecfmg-certification" / "2022-01-01.yaml"
+    fee.write_text(fee.read_text().replace("    2022-01-01: 160\n", "    2022-01-01: 200\n"))
+
+    def diff(path: Path) -> list[str]:
+        return [sys.executable, "-m", "ecfmg_policy", "diff", str(path), "--base", str(ROOT / "policies"),
+                "--head", str(raised), "--as-of", DIFF_AS_OF, "--format", "json", "--output", os.devnull]
+
+    check = [sys.executable, "-m", "ecfmg_policy", "check", str(records), "--as-of", DIFF_AS_OF, "--format", "jsonl",
+             "--output", os.devnull]
+    diff_cpu = check_cpu = float("inf")
+    for _ in range(END_TO_END_TURNS):  # in turns, so that a spell of load falls on both
+        diff_cpu = min(diff_cpu, child_cpu(diff(records))[0])
+        check_cpu = min(check_cpu, child_cpu(check)[0])
+    small_mib, big_mib = peak_mib(diff(small)), peak_mib(diff(big))
+    return {"diff_cpu_seconds": diff_cpu, "diff_check_cpu_seconds": check_cpu, "diff_ratio": diff_cpu / check_cpu,
+            "diff_bar": DIFF_BAR, "diff_peak_mib_small": small_mib, "diff_peak_mib_large": big_mib,
+            "diff_memory_ratio": big_mib / small_mib}
 
 
 def report(figures: dict) -> str:
@@ -361,6 +394,14 @@ def report(figures: dict) -> str:
             (f"    peak memory, {figures['memory_large_records']:,} records", f"{figures['peak_mib_large']:>12.1f} MiB"),
             ("    large / small", f"{memory:>12.2f} x      (bar <= {MEMORY_BAR} and under {MEMORY_LIMIT_MIB} MiB: "
                                     f"{verdict(memory <= MEMORY_BAR and figures['peak_mib_large'] < MEMORY_LIMIT_MIB)})"),
+            (f"(i) diff of two folders, {figures['end_to_end_records']:,}", f"{figures['diff_cpu_seconds']:>12.2f} s CPU"),
+            ("    check --format jsonl, the same", f"{figures['diff_check_cpu_seconds']:>12.2f} s CPU"),
+            ("    diff / check", f"{figures['diff_ratio']:>12.2f} x      (bar <= {DIFF_BAR}: "
+                                   f"{verdict(figures['diff_ratio'] <= DIFF_BAR)})"),
+            (f"    diff peak, {figures['memory_small_records']:,} / {figures['memory_large_records']:,}",
+             f"{figures['diff_peak_mib_small']:>12.1f} / {figures['diff_peak_mib_large']:.1f} MiB "
+             f"({figures['diff_memory_ratio']:.2f} x, bar <= {MEMORY_BAR}: "
+             f"{verdict(figures['diff_memory_ratio'] <= MEMORY_BAR)})"),
         ]
     width = max(len(name) for name, _ in rows)
     lines = [f"load average before the run: {' '.join(f'{x:.2f}' for x in figures['load_before'])} "

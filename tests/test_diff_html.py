@@ -333,6 +333,7 @@ def by_hand() -> dict:
                      commit="0123456789abcdef0123456789abcdef01234567"),
         "head": side(f"policies{RLO}", "2022.2", "2022-06-01", version_given=True),
         "note": f"note {HOSTILE}",
+        "examples_kept": 5,
         "records": {"total": 1_000_001, "changed": 2, "unchanged": 999_999, "invalid": 1, "rules_changed": 1,
                     "outputs_changed": 1},
         "matrix": [{"base": "eligible", "head": "eligible", "count": 999_998},

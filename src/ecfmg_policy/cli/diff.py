@@ -141,7 +141,7 @@ def diff(records, base_path, head_path, base_ref, head_ref, base_version, head_v
 def exit_code(document: dict, fail_on_change: bool) -> int:
     """2 when a record was invalid (the comparison is incomplete); else 1 for a changed decision
     under ``--fail-on-change``; else 0."""
-    if document["invalid"]["count"]:
+    if document[INVALID]["count"]:
         return EXIT_INVALID
     if fail_on_change and document["records"]["changed"]:
         return EXIT_OPEN

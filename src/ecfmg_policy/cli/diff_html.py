@@ -374,7 +374,7 @@ def _examples(document: dict) -> str:
             more.append(_more(left, "examples"))
         if untold > 0:
             more.append(f"{'and ' if not left else 'besides '}{_records(untold)} not kept as examples "
-                        f"(<code>--examples N</code> keeps more)")
+                        f"(the first {count(document['examples_kept'])} are kept; <code>--examples N</code> keeps more)")
         cells.append(f'<details class="cell-examples" open id="examples-{b_css}-{h_css}" data-base="{_e(b)}" '
                      f'data-head="{_e(h)}"><summary>{_decision(b)} → {_decision(h)}: {_records(cell["count"])}'
                      f'</summary><div class="examples">{"".join(shown)}'

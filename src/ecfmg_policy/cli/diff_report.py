@@ -14,12 +14,13 @@ import click
 
 from ecfmg_policy.errors import clip
 from ecfmg_policy.errors import terminal_safe as safe
+from ecfmg_policy.evaluator.policy.model import INVALID, Decision, Outcome
 
-DECISION_WORDS = {"eligible": "eligible", "pending": "pending", "ineligible": "ineligible",
-                  "not_applicable": "not applicable", "invalid": "invalid"}
-OUTCOME_WORDS = {"met": "met", "unmet": "unmet", "blocked": "blocked", "not_applicable": "n/a", "error": "error"}
-_DECISION_COLOURS = {"eligible": "green", "pending": "yellow", "ineligible": "red", "not_applicable": "cyan",
-                     "invalid": "magenta"}
+# Each decision and outcome in a report's words, in the order reports list them.
+DECISION_WORDS = {d.value: d.value.replace("_", " ") for d in Decision}
+OUTCOME_WORDS = {**{o.value: o.value for o in Outcome}, Outcome.NOT_APPLICABLE.value: "n/a"}
+_DECISION_COLOURS = {Decision.ELIGIBLE: "green", Decision.PENDING: "yellow", Decision.INELIGIBLE: "red",
+                     Decision.NOT_APPLICABLE: "cyan", Decision.INVALID: "magenta"}
 MESSAGE_CHARACTERS = 300  # a message in a report is one line; the JSON has it whole
 
 
@@ -82,7 +83,7 @@ def output_phrases(place: dict) -> list[str]:
 def headline(document: dict) -> str:
     records = document["records"]
     return (f"{count(records['changed'])} of {count(records['total'])} decision(s) changed"
-            + (f"; {count(records['invalid'])} record(s) invalid" if records["invalid"] else ""))
+            + (f"; {count(records[INVALID])} record(s) invalid" if records[INVALID] else ""))
 
 
 def moved_rules(document: dict) -> list[dict]:
@@ -160,7 +161,7 @@ def render_text(document: dict, color: bool = False) -> str:
                 lines.append("      no rule's outcome changed: the policy's scope did")
         if len(cell["records"]) < cell["count"]:
             lines.append(f"    and {count(cell['count'] - len(cell['records']))} more")
-    invalid = document["invalid"]
+    invalid = document[INVALID]
     if invalid["count"]:
         lines += ["", style(f"Invalid records: {count(invalid['count'])}", "magenta", bold=True)
                   + " (judged by neither side; every problem is on standard error)"]
@@ -258,7 +259,7 @@ def render_markdown(document: dict) -> str:
         if len(cell["records"]) < cell["count"]:
             out.append(f"- and {count(cell['count'] - len(cell['records']))} more")
         out += ["", "</details>", ""]
-    invalid = document["invalid"]
+    invalid = document[INVALID]
     if invalid["count"]:
         out += ["", f"### Invalid records: {count(invalid['count'])}", "",
                 "Judged by neither side; every problem is in the command's standard error.", ""]

@@ -27,7 +27,7 @@ from typing import Any
 from ecfmg_policy.evaluator.compiler.compiler import CompiledPolicy
 from ecfmg_policy.evaluator.evaluation.evaluate import DECISIONS, RecordResult
 from ecfmg_policy.evaluator.language.values import to_json_value
-from ecfmg_policy.evaluator.policy.model import INVALID, Outcome
+from ecfmg_policy.evaluator.policy.model import INVALID, MET, NOT_APPLICABLE, Outcome
 
 DIFF_FORMAT = "ecfmg-policy.diff/1"
 OUTCOMES = tuple(o.value for o in Outcome)  # the order reports list outcomes in
@@ -233,7 +233,7 @@ class Comparison:
             side_h = _side(head, h)
             if b is not None and h is not None and side_b["outcome"] == side_h["outcome"]:
                 continue
-            if (b is None or h is None) and (side_b or side_h)["outcome"] in ("met", "not_applicable"):
+            if (b is None or h is None) and (side_b or side_h)["outcome"] in (MET, NOT_APPLICABLE):
                 continue
             rules.append({"id": rule.id, "title": rule.title, "base": side_b, "head": side_h})
         return {"record": base.record, "rules": rules}
@@ -244,10 +244,10 @@ class Comparison:
         """The keys' counts moved into the decision matrix and each rule's transitions."""
         for (bd, hd, bo, ho), count in self.keys.items():
             self.decisions[(bd, hd)] += count
-            if not bo and not ho:  # invalid: no rule ran
+            if not bo or not ho:  # invalid: no rule ran
                 continue
             for counts, (_, b, h) in zip(self.transitions, self.rules):
-                counts[(bo[b] if b is not None and bo else None, ho[h] if h is not None and ho else None)] += count
+                counts[(bo[b] if b is not None else None, ho[h] if h is not None else None)] += count
         self.keys.clear()
 
     def document(self, base_side: dict, head_side: dict, note: str | None) -> dict:
@@ -266,8 +266,9 @@ class Comparison:
             "base": base_side,
             "head": head_side,
             "note": note,
+            "examples_kept": self.most_examples,
             "records": {"total": self.total, "changed": changed, "unchanged": self.total - changed,
-                        "invalid": invalid, "rules_changed": self.rules_changed,
+                        INVALID: invalid, "rules_changed": self.rules_changed,
                         "outputs_changed": self.outputs_changed},
             "matrix": matrix,
             "rules": [self._rule_json(number, rule, b, h) for number, (rule, b, h) in enumerate(self.rules)],
@@ -276,7 +277,7 @@ class Comparison:
             "outputs_only_in_base": sorted({o.name for o in self.base_policy.policy.outputs} - self.outputs_on_both),
             "outputs_only_in_head": sorted({o.name for o in self.head_policy.policy.outputs} - self.outputs_on_both),
             "examples": examples,
-            "invalid": {"count": invalid, "records": self.invalid_examples},
+            INVALID: {"count": invalid, "records": self.invalid_examples},
         }
 
     def _rule_json(self, number: int, rule, b: int | None, h: int | None) -> dict:

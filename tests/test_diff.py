@@ -449,3 +449,27 @@ def test_the_real_command_prints_text_by_default():
     assert lines[1] == "  base: policies: ecfmg-certification 2021.1, as of 2021-06-30"
     assert lines[2] == "  head: policies: ecfmg-certification 2021.2, as of 2021-07-01"
     assert "Decisions (rows: base, columns: head; unchanged on the diagonal)" in lines
+
+
+def test_raising_the_fee_over_the_corpus_moves_exactly_the_expected_records(tmp_path):
+    """The same over the 3,000 applicants of the sample corpus, the expected moves worked out
+    from the records themselves: in scope (checked under the bundled policies), an application
+    submitted from 2022-01-01 to the as-of date, USD 160 to 199.99 paid."""
+    raised = fee_copy(tmp_path / "raised")
+    document, _ = diff_json(str(CORPUS), "--base", str(POLICIES), "--head", str(raised), "--as-of", "2022-06-01",
+                            "--examples", "100000")
+    before = {r["record"]: r for r in check_results(str(CORPUS), "--as-of", "2022-06-01")}
+    want = []
+    for number, line in enumerate(CORPUS.read_text().splitlines(), 1):
+        application = json.loads(line).get("application") or {}
+        label = f"{CORPUS}:{number}"
+        if before[label]["decision"] != "not_applicable" and \
+                "2022-01-01" <= application.get("submitted_on", "") <= "2022-06-01" and \
+                160 <= application.get("fee_paid_usd", 0) < 200:
+            want.append(label)
+    assert len(want) > 50
+    fee = next(r for r in document["rules"] if r["id"] == "application.fee")
+    assert [(t["base"], t["head"], t["examples"]) for t in fee["transitions"]] == [("met", "unmet", want)]
+    assert [r["id"] for r in document["rules"] if r.get("transitions")] == ["application.fee"]
+    moved = {(c["base"], c["head"]): [r["record"] for r in c["records"]] for c in document["examples"]}
+    assert moved == {("eligible", "pending"): [label for label in want if before[label]["decision"] == "eligible"]}

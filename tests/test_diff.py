@@ -473,3 +473,17 @@ def test_raising_the_fee_over_the_corpus_moves_exactly_the_expected_records(tmp_
     assert [r["id"] for r in document["rules"] if r.get("transitions")] == ["application.fee"]
     moved = {(c["base"], c["head"]): [r["record"] for r in c["records"]] for c in document["examples"]}
     assert moved == {("eligible", "pending"): [label for label in want if before[label]["decision"] == "eligible"]}
+
+
+def test_the_readme_shows_real_output():
+    """The README shows diff's output abridged with `…` lines: every other line is printed, in order."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("$ ecfmg-policy diff examples/corpus.jsonl"):]
+    block = block[:block.index("```")].rstrip("\n").split("\n")
+    printed = invoke(*block[0][2:].split()[1:]).stdout.split("\n")
+    at = 0
+    for line in block[1:]:
+        if line.strip() == "…":
+            continue
+        at = printed.index(line, at) + 1  # raises if missing or out of order
+    assert at > 20

@@ -62,9 +62,10 @@ def output_phrases(place: dict) -> list[str]:
         moves = place[way]
         if moves:
             words = {"increased": "up", "decreased": "down"}.get(way, way)
-            span = f"{moves['min']}" if moves["min"] == moves["max"] else f"{moves['min']} to {moves['max']}"
+            least, most = _amount(moves["min"]), _amount(moves["max"])
+            span = least if least == most else f"{least} to {most}"
             units = f" {unit}{'s' if unit and span != '1' else ''}" if unit else ""
-            mean = f" (mean {moves['mean']})" if moves["min"] != moves["max"] else ""
+            mean = f" (mean {_amount(moves['mean'])})" if least != most else ""
             phrases.append(f"{count(moves['count'])} {words} by {span}{units}{mean}")
     if place["appeared"]:
         phrases.append(f"{count(place['appeared'])} appeared")
@@ -78,6 +79,11 @@ def output_phrases(place: dict) -> list[str]:
     if place["other"]:
         phrases.append(f"{count(place['other'])} otherwise changed")
     return phrases
+
+
+def _amount(value: float) -> str:
+    """A number of days or units as a person reads it: 1,077, or 2,303.35."""
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def headline(document: dict) -> str:
@@ -196,8 +202,9 @@ def render_markdown(document: dict) -> str:
     out += ["| | base | head |", "| --- | --- | --- |"]
     for label, key in (("policies", "policies"),):
         out.append(f"| {label} | {md(base[key])} | {md(head[key])} |")
-    out.append(f"| commit | {md(base['commit'][:12]) if base['commit'] else ''} | "
-               f"{md(head['commit'][:12]) if head['commit'] else ''} |")
+    if base["commit"] or head["commit"]:
+        out.append(f"| commit | {md(base['commit'][:12]) if base['commit'] else ''} | "
+                   f"{md(head['commit'][:12]) if head['commit'] else ''} |")
     out.append(f"| version | {md(base['policy']['name'] + ' ' + base['policy']['version'])} | "
                f"{md(head['policy']['name'] + ' ' + head['policy']['version'])} |")
     out.append(f"| as of | {base['as_of']} | {head['as_of']} |")

@@ -75,3 +75,18 @@ PASSING = """\
       rules: {exams.passed_in_window: met, application.fee: met}
       outputs: {window_ends_on: "2023-03-10"}
     """
+
+
+def assert_readme_shows_real_output(command: str, least_lines: int) -> None:
+    """The README block starting ``$ COMMAND`` shows that command's output abridged with ``…``
+    lines: every other line of it is printed by the real command, in the same order."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index(f"$ {command}"):]
+    block = block[:block.index("```")].rstrip("\n").split("\n")
+    printed = invoke(*block[0][2:].split()[1:]).stdout.split("\n")
+    at = 0
+    for line in block[1:]:
+        if line.strip() == "…":
+            continue
+        at = printed.index(line, at) + 1  # raises if missing or out of order
+    assert at > least_lines

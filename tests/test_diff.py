@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from cli_helpers import ROOT, invoke, run_cli
+from cli_helpers import ROOT, assert_readme_shows_real_output, invoke, run_cli
 from ecfmg_policy.evaluator.records.schemas import schema
 
 CORPUS = ROOT / "examples" / "corpus.jsonl"
@@ -477,13 +477,4 @@ def test_raising_the_fee_over_the_corpus_moves_exactly_the_expected_records(tmp_
 
 def test_the_readme_shows_real_output():
     """The README shows diff's output abridged with `…` lines: every other line is printed, in order."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme[readme.index("$ ecfmg-policy diff examples/corpus.jsonl"):]
-    block = block[:block.index("```")].rstrip("\n").split("\n")
-    printed = invoke(*block[0][2:].split()[1:]).stdout.split("\n")
-    at = 0
-    for line in block[1:]:
-        if line.strip() == "…":
-            continue
-        at = printed.index(line, at) + 1  # raises if missing or out of order
-    assert at > 20
+    assert_readme_shows_real_output("ecfmg-policy diff examples/corpus.jsonl", least_lines=20)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from cli_helpers import ROOT, invoke, run_cli
+from cli_helpers import ROOT, assert_readme_shows_real_output, invoke, run_cli
 from ecfmg_policy.evaluator.records.schemas import schema
 
 EXAMPLES = ROOT / "examples"
@@ -242,16 +242,7 @@ def test_a_record_with_many_attempts_stays_readable_in_text_and_whole_in_json(tm
 
 def test_the_readmes_excerpt_is_what_the_command_prints():
     """The README shows explain's output abridged with `…` lines: every other line is printed, in order."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme[readme.index("$ ecfmg-policy explain examples/pending.json"):]
-    block = block[:block.index("```")].rstrip("\n").split("\n")
-    printed = invoke(*block[0][2:].split()[1:]).stdout.split("\n")
-    at = 0
-    for line in block[1:]:
-        if line.strip() == "…":
-            continue
-        at = printed.index(line, at) + 1  # raises if missing or out of order
-    assert at > 30
+    assert_readme_shows_real_output("ecfmg-policy explain examples/pending.json", least_lines=30)
 
 
 def test_the_chart_draws_a_window_of_one_column_as_a_mark_not_a_lone_bracket():

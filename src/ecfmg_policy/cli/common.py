@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -132,6 +134,29 @@ def write_output(output: Path, text: str) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         usage_error(f"--output {output}: cannot be written ({exc.strerror or 'error'})")
+
+
+def write_document(document: dict, output_format: str, renderers: dict[str, str], color_choice: str,
+                   output: Path | None) -> None:
+    """A report document (``explain``'s, ``diff``'s) written as asked, to ``--output`` or standard
+    output: ``json`` as it is, in ASCII (no raw bidi or lone surrogate from a record reaches a
+    reader); any other format by its renderer, ``module:function``, imported only when used.
+    ``text`` is coloured as :func:`use_color` decides."""
+    color = False
+    if output_format == "json":
+        text = json.dumps(document, indent=2) + "\n"
+    else:
+        module, _, function = renderers[output_format].partition(":")
+        render = getattr(importlib.import_module(module), function)
+        if output_format == "text":
+            color = use_color(color_choice, output is None and sys.stdout.isatty())
+            text = render(document, color=color)
+        else:
+            text = render(document)
+    if output is not None:
+        write_output(output, text)
+    else:
+        click.echo(text, nl=False, color=color)
 
 
 def check_paths_exist(paths: Iterable[Path], what: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import json
 import os
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from ecfmg_policy import __version__
 from ecfmg_policy.api import Differ, Engine
 from ecfmg_policy.cli.batch import problem_lines
 from ecfmg_policy.cli.common import (DateParam, check_output, check_paths_exist, fail_policy, parse_data, usage_error,
-                                     use_color, write_output)
+                                     write_document)
 from ecfmg_policy.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_OPEN
 from ecfmg_policy.errors import InputError, PolicyError, UsageError
 from ecfmg_policy.evaluator.evaluation.comparison import DIFF_FORMAT, sides_note
@@ -35,6 +34,8 @@ from ecfmg_policy.evaluator.policy.policyset import find_policies
 from ecfmg_policy.evaluator.records.records import iter_records
 from ecfmg_policy.evaluator.source.git_revision import Snapshot, copy_at_revision
 
+RENDERERS = {"text": "ecfmg_policy.cli.diff_report:render_text", "markdown": "ecfmg_policy.cli.diff_report:render_markdown",
+             "html": "ecfmg_policy.cli.diff_html:render_html"}
 FORMATS = ("text", "json", "markdown", "html")
 
 
@@ -118,23 +119,7 @@ def diff(records, base_path, head_path, base_ref, head_ref, base_version, head_v
                 click.echo(line, err=True)
     document = {"format": DIFF_FORMAT, "tool": {"name": "ecfmg-policy", "version": __version__},
                 **differ.comparison.document(base_side, head_side, sides_note(base_side, head_side))}
-    color = False
-    if output_format == "json":
-        text = json.dumps(document, indent=2) + "\n"  # ASCII: no raw bidi or lone surrogate from a record
-    elif output_format == "html":
-        from ecfmg_policy.cli.diff_html import render_html
-        text = render_html(document)
-    elif output_format == "markdown":
-        from ecfmg_policy.cli.diff_report import render_markdown
-        text = render_markdown(document)
-    else:
-        from ecfmg_policy.cli.diff_report import render_text
-        color = use_color(color_choice, output is None and sys.stdout.isatty())
-        text = render_text(document, color=color)
-    if output is not None:
-        write_output(output, text)
-    else:
-        click.echo(text, nl=False, color=color)
+    write_document(document, output_format, RENDERERS, color_choice, output)
     sys.exit(exit_code(document, fail_on_change))
 
 

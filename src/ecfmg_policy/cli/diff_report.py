@@ -197,7 +197,7 @@ def md(text: str) -> str:
 
 
 def render_markdown(document: dict) -> str:
-    records, base, head = document["records"], document["base"], document["head"]
+    base, head = document["base"], document["head"]
     out = [f"## ecfmg-policy diff: {headline(document)}", ""]
     out += ["| | base | head |", "| --- | --- | --- |"]
     for label, key in (("policies", "policies"),):

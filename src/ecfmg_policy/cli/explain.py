@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import click
 from ecfmg_policy.api import Engine
 from ecfmg_policy.cli.check import _load_engine
 from ecfmg_policy.cli.common import (check_output, check_paths_exist, fail_policy, judging_options, parse_data,
-                                     use_color, write_output)
+                                     write_document)
 from ecfmg_policy.cli.report import Tally
 from ecfmg_policy.errors import PolicyError, UsageError
 from ecfmg_policy.errors import terminal_safe as safe
@@ -54,20 +53,9 @@ def explain(record, policy_path, policy_version, as_of, data_args, output_format
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     document = engine.explain(entry, raw, as_of, policy_version)
-    color = False
-    if output_format == "json":
-        text = json.dumps(document, indent=2) + "\n"  # ASCII, as check's: no raw bidi or lone surrogate
-    elif output_format == "html":
-        from ecfmg_policy.cli.explain_html import render_html
-        text = render_html(document)
-    else:
-        from ecfmg_policy.cli.explain_text import render_text
-        color = use_color(color_choice, output is None and sys.stdout.isatty())
-        text = render_text(document, color=color)
-    if output is not None:
-        write_output(output, text)
-    else:
-        click.echo(text, nl=False, color=color)
+    write_document(document, output_format, {"text": "ecfmg_policy.cli.explain_text:render_text",
+                                              "html": "ecfmg_policy.cli.explain_html:render_html"},
+                   color_choice, output)
     if document["decision"] == INVALID and (output_format != "text" or output is not None):
         for problem in document["errors"]:  # said once more where a person reads: standard error
             where = f"{safe(problem['path'])}: " if problem["path"] else ""  # none for the record as a whole

@@ -244,7 +244,7 @@ class Comparison:
         """The keys' counts moved into the decision matrix and each rule's transitions."""
         for (bd, hd, bo, ho), count in self.keys.items():
             self.decisions[(bd, hd)] += count
-            if not bo or not ho:  # invalid: no rule ran
+            if bd == INVALID or hd == INVALID:  # no rule ran (not "no outcomes": a side may have no rules)
                 continue
             for counts, (_, b, h) in zip(self.transitions, self.rules):
                 counts[(bo[b] if b is not None else None, ho[h] if h is not None else None)] += count

@@ -1,0 +1,66 @@
+"""``ecfmg-policy diff`` in the corners a review found: each test failed before its fix.
+
+Counts are held to two ``check`` runs on the same records, as in ``test_diff``; the git side
+to what a hostile repository can hold; the report's words to what the sides really were.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import ROOT, invoke
+from test_diff import CORPUS, check_results, diff_json
+
+SMALL = [json.loads(line) for line in CORPUS.read_text().splitlines()[:40]]
+
+
+def records_file(folder: Path, records: list[dict] = SMALL) -> Path:
+    path = folder / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def policy_file(path: Path, version: str, body: str) -> Path:
+    path.write_text(f'policy: t\nversion: "{version}"\neffective_from: 2000-01-01\n{body}')
+    return path
+
+
+TWO_RULES = """rules:
+  - id: r.id
+    title: Has an id
+    require: applicant.usmle_id != null
+  - id: r.graduate
+    title: Graduated
+    require: applicant.status == "graduate"
+"""
+
+
+# --- counts against two check runs ------------------------------------------------------------------------
+
+def one_sided_outcomes(results: list[dict]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for result in results:
+        for rule in result["rules"]:
+            by_outcome = counts.setdefault(rule["id"], {})
+            by_outcome[rule["outcome"]] = by_outcome.get(rule["outcome"], 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("empty_side", ["base", "head"])
+def test_a_side_without_rules_still_counts_the_other_sides_rules(tmp_path, empty_side):
+    """A version may have no rules (``rules: []``): every record then has no outcomes on that
+    side, which the counts once took for an invalid record, so the other side's rules read
+    "no records" whatever check said of them."""
+    records = records_file(tmp_path)
+    ruled = policy_file(tmp_path / "ruled.yaml", "1", TWO_RULES)
+    bare = policy_file(tmp_path / "bare.yaml", "2", "rules: []\n")
+    sides = {"base": bare, "head": ruled} if empty_side == "base" else {"base": ruled, "head": bare}
+    document, _ = diff_json(str(records), "--base", str(sides["base"]), "--head", str(sides["head"]),
+                            "--as-of", "2022-06-01")
+    checked = one_sided_outcomes(check_results(str(records), "--policy", str(ruled), "--as-of", "2022-06-01"))
+    other = "head" if empty_side == "base" else "base"
+    assert {r["id"]: {o["outcome"]: o["count"] for o in r["outcomes"]} for r in document["rules"]} == checked
+    assert {r["present"] for r in document["rules"]} == {other}

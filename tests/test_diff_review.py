@@ -64,3 +64,23 @@ def test_a_side_without_rules_still_counts_the_other_sides_rules(tmp_path, empty
     other = "head" if empty_side == "base" else "base"
     assert {r["id"]: {o["outcome"]: o["count"] for o in r["outcomes"]} for r in document["rules"]} == checked
     assert {r["present"] for r in document["rules"]} == {other}
+
+
+def test_an_output_that_changes_only_as_json_sees_it_is_counted(tmp_path):
+    """``true`` for ``1``, ``0`` for ``false``, a key whose null value went: Python holds each
+    pair equal, the JSON results of two check runs do not, and neither may the diff."""
+    records = records_file(tmp_path)
+    base = policy_file(tmp_path / "base.yaml", "1", TWO_RULES + 'outputs:\n  flag: "1"\n  off: "false"\n'
+                       '  both: "{a: null, b: 1}"\n  same: "[1, 2]"\n')
+    head = policy_file(tmp_path / "head.yaml", "2", TWO_RULES + 'outputs:\n  flag: "true"\n  off: "0"\n'
+                       '  both: "{b: 1}"\n  same: "[1.0, 2]"\n')
+    document, _ = diff_json(str(records), "--base", str(base), "--head", str(head), "--as-of", "2022-06-01")
+    before = check_results(str(records), "--policy", str(base), "--as-of", "2022-06-01")
+    after = check_results(str(records), "--policy", str(head), "--as-of", "2022-06-01")
+    moved = {name for b, h in zip(before, after) for name in b["outputs"] if b["outputs"][name] != h["outputs"][name]
+             or type(b["outputs"][name]) is not type(h["outputs"][name])}
+    assert moved == {"flag", "off", "both"}
+    assert document["records"]["outputs_changed"] == len(SMALL)
+    places = {(p["output"], tuple(p["key"])): p for p in document["outputs"]}
+    assert set(places) == {("flag", ()), ("off", ()), ("both", ("a",))}
+    assert all(p["changed"] == len(SMALL) and p["other"] == len(SMALL) for p in places.values())

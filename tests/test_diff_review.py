@@ -84,3 +84,35 @@ def test_an_output_that_changes_only_as_json_sees_it_is_counted(tmp_path):
     places = {(p["output"], tuple(p["key"])): p for p in document["outputs"]}
     assert set(places) == {("flag", ()), ("off", ()), ("both", ("a",))}
     assert all(p["changed"] == len(SMALL) and p["other"] == len(SMALL) for p in places.values())
+
+
+# --- git: a repository is hostile input ---------------------------------------------------------------------
+
+def git(repo: Path, *args: str, given: str | None = None) -> str:
+    import subprocess
+
+    done = subprocess.run(["git", "-C", str(repo), *args], input=given, capture_output=True, text=True, check=True,
+                          env={"GIT_AUTHOR_NAME": "editor", "GIT_AUTHOR_EMAIL": "editor@example.org",
+                               "GIT_COMMITTER_NAME": "editor", "GIT_COMMITTER_EMAIL": "editor@example.org",
+                               "HOME": str(repo), "PATH": "/usr/bin:/bin:/usr/local/bin"})
+    return done.stdout.strip()
+
+
+def test_a_policy_folder_named_like_pathspec_magic_is_read_as_named(tmp_path):
+    """``:(top)pa`` is a folder's name, not git's pathspec magic (which made it list ``pa`` and
+    end in an internal error)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for name, version in ((":(top)pa", "1"), ("pa", "2")):
+        (repo / name).mkdir()
+        policy_file(repo / name / "p.yaml", version, TWO_RULES)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "two folders")
+    records = records_file(tmp_path)
+    document, proc = diff_json(str(records), "--base-ref", "HEAD", "--head", ":(top)pa", "--as-of", "2022-06-01",
+                               cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert document["base"]["policies"] == "HEAD::(top)pa"
+    assert document["base"]["policy"]["version"] == "1"
+

@@ -117,7 +117,10 @@ def _git(where, *args: str, what: str) -> str:
 
 
 def _run(where: str, args: list[str], given: bytes | None, what: str) -> bytes:
-    environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    # A path is a name, never a pattern: without GIT_LITERAL_PATHSPECS a folder called
+    # `:(top)pa` is pathspec magic and `ls-tree` lists `pa` instead.
+    environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
+                   "GIT_LITERAL_PATHSPECS": "1"}
     try:
         done = subprocess.run(["git", "-C", where, *args], input=given, capture_output=True, env=environment,
                               timeout=GIT_SECONDS, check=False)

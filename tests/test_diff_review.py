@@ -116,3 +116,32 @@ def test_a_policy_folder_named_like_pathspec_magic_is_read_as_named(tmp_path):
     assert document["base"]["policies"] == "HEAD::(top)pa"
     assert document["base"]["policy"]["version"] == "1"
 
+
+def hostile_commit(repo: Path, policies: str) -> None:
+    """A commit whose tree ``policies`` is ``git mktree`` lines: trees checkout would refuse."""
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    blob = git(repo, "hash-object", "-w", "--stdin", given="policy: t\n")
+    inner = git(repo, "mktree", given=f"100644 blob {blob}\tx.yaml\n")
+    folder = git(repo, "mktree", given=policies.format(blob=blob, tree=inner))
+    root = git(repo, "mktree", given=f"040000 tree {folder}\tpol\n")
+    commit = git(repo, "commit-tree", "-m", "hostile", root)
+    git(repo, "update-ref", "refs/heads/main", commit)
+    (repo / "pol").mkdir()
+
+
+@pytest.mark.parametrize("tree", [
+    "100644 blob {blob}\td.yaml\n040000 tree {tree}\td.yaml\n",  # a file and a folder of one name
+    "040000 tree {tree}\td.yaml\n100644 blob {blob}\td.yaml\n",
+    "120000 blob {blob}\ta.yaml\n120000 blob {blob}\ta.yaml\n",  # one link twice
+    "100644 blob {blob}\t" + "n" * 300 + ".yaml\n",  # a name no file system holds
+])
+def test_a_tree_that_cannot_be_copied_out_is_one_line_and_exit_2(tmp_path, tree):
+    repo = tmp_path / "repo"
+    hostile_commit(repo, tree)
+    records = records_file(tmp_path)
+    proc = invoke("diff", str(records), "--base-ref", "HEAD", "--head", "pol", cwd=repo)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("ecfmg-policy: --base-ref: HEAD:pol/") and "this repository is not usable" in \
+        proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

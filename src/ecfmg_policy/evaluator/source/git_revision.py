@@ -80,11 +80,16 @@ def copy_at_revision(path: Path, revision: str, into: Path) -> Snapshot:
     contents = _blobs(top, [obj for _, obj, _ in wanted])
     for (mode, obj, relative), content in zip(wanted, contents):
         destination = (into if whole_file else target).joinpath(*relative.parts)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if mode == "120000":  # a link, kept a link: loading refuses it by name, as in a checkout
-            os.symlink(content.decode("utf-8", "replace"), destination)
-        else:
-            destination.write_bytes(content)
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if mode == "120000":  # a link, kept a link: loading refuses it by name, as in a checkout
+                os.symlink(content.decode("utf-8", "replace"), destination)
+            else:
+                destination.write_bytes(content)
+        except OSError as exc:  # a tree no checkout would write: one name twice, a file and a folder, too long
+            shown = PurePosixPath(inside, relative) if not whole_file else inside
+            raise UsageError(f"{revision}:{clip(str(shown), 200)}: cannot be copied out of git "
+                             f"({exc.strerror or exc}); this repository is not usable") from None
     if whole_file:
         return Snapshot(into / inside.name, revision, commit, str(inside))
     target.mkdir(parents=True, exist_ok=True)

@@ -145,3 +145,25 @@ def test_a_tree_that_cannot_be_copied_out_is_one_line_and_exit_2(tmp_path, tree)
     assert proc.stderr.startswith("ecfmg-policy: --base-ref: HEAD:pol/") and "this repository is not usable" in \
         proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("side", ["base", "head"])
+def test_a_revision_of_the_bundled_policies_is_refused_not_read_from_the_tools_own_history(tmp_path, side):
+    """No --base/--head and no policies/ folder here or above: the folder would be the bundled
+    one, whose git history (if any) is the tool's, not the user's; name the folder instead."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "rules").mkdir()
+    policy_file(repo / "rules" / "p.yaml", "1", TWO_RULES)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "rules")
+    assert not any((folder / "policies").is_dir() for folder in (repo, *repo.parents))
+    records = records_file(tmp_path)
+    other = ["--base-version", "1"] if side == "head" else []
+    proc = invoke("diff", str(records), f"--{side}-ref", "HEAD", *other, cwd=repo)
+    assert proc.returncode == 2, proc.stdout
+    assert proc.stderr == (f"ecfmg-policy: --{side}-ref: there is no policies/ folder here or above to read at HEAD; "
+                           f"name the policy folder with --{side} DIR\n")
+    named = invoke("diff", str(records), f"--{side}-ref", "HEAD", f"--{side}", "rules", *other, cwd=repo)
+    assert named.returncode == 0, named.stderr

@@ -167,3 +167,21 @@ def test_a_revision_of_the_bundled_policies_is_refused_not_read_from_the_tools_o
                            f"name the policy folder with --{side} DIR\n")
     named = invoke("diff", str(records), f"--{side}-ref", "HEAD", f"--{side}", "rules", *other, cwd=repo)
     assert named.returncode == 0, named.stderr
+
+
+# --- the report's words ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, note", [
+    (("--base-version", "2021.2", "--as-of", "2022-06-01"),
+     "Both sides use the same policy files, 2021.2 (chosen) on the base and 2022.1 (in force on 2022-06-01) on "
+     "the head: every move comes from the versions alone."),
+    (("--base-version", "2021.1", "--head-version", "2022.1", "--base-as-of", "2021-01-01",
+      "--head-as-of", "2022-06-01"),
+     "Both sides use the same policy files, 2021.1 (chosen) on the base and 2022.1 (chosen) on the head: moves "
+     "come from the versions and from the dates (2021-01-01 to 2022-06-01)."),
+])
+def test_the_note_says_which_version_was_chosen_and_which_came_with_the_date(args, note):
+    """Only the base's version was chosen: the head's is the one in force on its date, and
+    a date that differs too is named, not left out as if the versions explained every move."""
+    document, _ = diff_json(str(CORPUS), *args)
+    assert document["note"] == note

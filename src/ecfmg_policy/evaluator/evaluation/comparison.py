@@ -347,8 +347,13 @@ def sides_note(base: dict, head: dict) -> str | None:
                 f"comes from the date alone ({base['as_of']} to {head['as_of']}), as windows close, deadlines "
                 f"pass and dated facts come into view.")
     if base["version_given"] or head["version_given"]:
-        return (f"Both sides use the same policy files; the versions were chosen: {base['policy']['version']} "
-                f"on the base, {head['policy']['version']} on the head.")
+        # a side whose version was not given has the one in force on its date: say so, and name
+        # the dates when they differ too, for then the versions do not explain every move
+        def how(side: dict) -> str:
+            return f"{side['policy']['version']} ({'chosen' if side['version_given'] else 'in force on ' + side['as_of']})"
+        moves = "every move comes from the versions alone" if same_date else \
+            f"moves come from the versions and from the dates ({base['as_of']} to {head['as_of']})"
+        return f"Both sides use the same policy files, {how(base)} on the base and {how(head)} on the head: {moves}."
     return (f"The policy files are the same on both sides: the version differs only because of the date. "
             f"Every record is judged under {base['policy']['version']} (in force on {base['as_of']}) on the base "
             f"and {head['policy']['version']} (in force on {head['as_of']}) on the head; moves come from the "

@@ -185,3 +185,18 @@ def test_the_note_says_which_version_was_chosen_and_which_came_with_the_date(arg
     a date that differs too is named, not left out as if the versions explained every move."""
     document, _ = diff_json(str(CORPUS), *args)
     assert document["note"] == note
+
+
+@pytest.mark.parametrize("revision, kind", [("HEAD^{tree}", "a tree"), ("HEAD:rules/p.yaml", "a file")])
+def test_a_revision_that_names_no_commit_says_so_rather_than_to_fetch_it(tmp_path, revision, kind):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "rules").mkdir()
+    policy_file(repo / "rules" / "p.yaml", "1", TWO_RULES)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "rules")
+    proc = invoke("diff", str(records_file(tmp_path)), "--base-ref", revision, "--head", "rules", cwd=repo)
+    assert proc.returncode == 2
+    assert proc.stderr == (f"ecfmg-policy: --base-ref: `{revision}` names {kind}, not a commit; name a branch, tag "
+                           f"or commit (e.g. origin/main)\n")

@@ -56,9 +56,17 @@ def copy_at_revision(path: Path, revision: str, into: Path) -> Snapshot:
     inside = PurePosixPath(Path(os.path.relpath(os.path.realpath(absolute), os.path.realpath(top))).as_posix())
     if inside.parts and inside.parts[0] == "..":
         raise UsageError(f"{path}: is outside the git repository at {top}")
-    commit = _git(top, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}",
-                  what=f"no revision `{revision}` in the git repository at {top}; fetch it first "
-                       f"(git fetch origin) or name a branch, tag or commit").strip()
+    try:
+        commit = _git(top, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}",
+                      what=f"no revision `{revision}` in the git repository at {top}; fetch it first "
+                           f"(git fetch origin) or name a branch, tag or commit").strip()
+    except UsageError:
+        # `HEAD^{tree}`, `HEAD:policies/x.yaml`: there, but not a commit; fetching would not help
+        kind = "a tree" if _resolves(top, f"{revision}^{{tree}}") else "a file" if _resolves(top, revision) else None
+        if kind is None:
+            raise
+        raise UsageError(f"`{revision}` names {kind}, not a commit; name a branch, tag or commit "
+                         f"(e.g. origin/main)") from None
     listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", str(inside),
                    what=f"cannot list {inside} at {revision}")
     entries = [entry for entry in listing.split("\0") if entry]
@@ -98,6 +106,14 @@ def copy_at_revision(path: Path, revision: str, into: Path) -> Snapshot:
 
 def _safe(path: PurePosixPath) -> bool:
     return all(part not in ("", ".", "..", ".git") and "\\" not in part for part in path.parts)
+
+
+def _resolves(top: str, name: str) -> bool:
+    try:
+        _git(top, "rev-parse", "--verify", "--quiet", name, what=name)
+    except UsageError:
+        return False
+    return True
 
 
 def _blobs(top: str, objects: list[str]) -> list[bytes]:

@@ -200,3 +200,25 @@ def test_a_revision_that_names_no_commit_says_so_rather_than_to_fetch_it(tmp_pat
     assert proc.returncode == 2
     assert proc.stderr == (f"ecfmg-policy: --base-ref: `{revision}` names {kind}, not a commit; name a branch, tag "
                            f"or commit (e.g. origin/main)\n")
+
+
+# --- guards: what the review checked and found right ----------------------------------------------------------
+
+@pytest.mark.parametrize("most", [1, 3])
+def test_folding_the_counter_early_changes_nothing(tmp_path, monkeypatch, most):
+    """Past MOST_KEYS distinct (decisions, outcomes) pairs the counter is folded mid-run; forced
+    after every record or few, the report is the same, invalid records and a rule-less side included."""
+    from ecfmg_policy.evaluator.evaluation import comparison
+
+    lines = [json.dumps(r) for r in SMALL[:15]] + ['{"bad": 1}', "not json"] + [json.dumps(r) for r in SMALL[15:]]
+    records = tmp_path / "mixed.jsonl"
+    records.write_text("\n".join(lines) + "\n")
+    reordered = TWO_RULES.replace("applicant.usmle_id != null", 'applicant.usmle_id != "6-984-888-6"')
+    for base, head in ((TWO_RULES, reordered), (TWO_RULES, "rules: []\n")):
+        args = (str(records), "--base", str(policy_file(tmp_path / "b.yaml", "1", base)),
+                "--head", str(policy_file(tmp_path / "h.yaml", "2", head)), "--as-of", "2022-06-01")
+        whole, _ = diff_json(*args)
+        monkeypatch.setattr(comparison, "MOST_KEYS", most)
+        folded, proc = diff_json(*args)
+        monkeypatch.undo()
+        assert proc.returncode == 2 and folded == whole

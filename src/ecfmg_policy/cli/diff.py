@@ -30,7 +30,7 @@ from ecfmg_policy.errors import InputError, PolicyError, UsageError
 from ecfmg_policy.evaluator.evaluation.comparison import DIFF_FORMAT, sides_note
 from ecfmg_policy.evaluator.evaluation.explanation import files_of
 from ecfmg_policy.evaluator.policy.model import INVALID
-from ecfmg_policy.evaluator.policy.policyset import find_policies
+from ecfmg_policy.evaluator.policy.policyset import find_policies, nearest_policies
 from ecfmg_policy.evaluator.records.records import iter_records
 from ecfmg_policy.evaluator.source.git_revision import Snapshot, copy_at_revision
 
@@ -99,6 +99,11 @@ def diff(records, base_path, head_path, base_ref, head_ref, base_version, head_v
     given_data = parse_data(data_args)
     check_paths_exist([p for p in (base_path, head_path) if p], "a policy file or a folder of them")
     head_folder = find_policies(head_path)
+    for name, revision, given in (("head", head_ref, head_path), ("base", base_ref, base_path or head_path)):
+        if revision is not None and given is None and nearest_policies() is None:
+            # the folder would be the bundled one: its history, if it has one, is the tool's, not the user's
+            usage_error(f"--{name}-ref: there is no policies/ folder here or above to read at {revision}; "
+                        f"name the policy folder with --{name} DIR")
     head = Side("head", head_folder, head_ref, head_version, head_as_of or as_of)
     base = Side("base", base_path or head_folder, base_ref, base_version, base_as_of or as_of)
     output = check_output(output, [*records, *given_data.values(), base.path, head.path],

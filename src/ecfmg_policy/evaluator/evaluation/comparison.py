@@ -86,7 +86,9 @@ class OutputChanges:
 
     def add(self, base: Any, head: Any) -> None:
         self.changed += 1
-        if base is None:
+        if base is None and head is None:  # a mapping's key, null on one side and absent on the other
+            self.other += 1
+        elif base is None:
             self.appeared += 1
         elif head is None:
             self.disappeared += 1
@@ -119,6 +121,20 @@ class OutputChanges:
                 "appeared": self.appeared, "disappeared": self.disappeared,
                 "added_items": _item_counts(self.added_items), "removed_items": _item_counts(self.removed_items),
                 "other": self.other}
+
+
+def same_value(before: Any, after: Any) -> bool:
+    """Whether two outputs are the same as the JSON results write them.  Python's ``==``
+    holds ``True == 1`` and ``False == 0``, so here a boolean equals only a boolean, inside
+    lists and mappings too.  ``1 == 1.0`` stays equal: the JSON writes both ``1``."""
+    kind_before, kind_after = type(before), type(after)
+    if kind_before is bool or kind_after is bool:
+        return kind_before is kind_after and before == after
+    if kind_before is dict and kind_after is dict:
+        return before.keys() == after.keys() and all(same_value(value, after[key]) for key, value in before.items())
+    if kind_before is list and kind_after is list:
+        return len(before) == len(after) and all(map(same_value, before, after))
+    return before == after
 
 
 def _is_number(value: Any) -> bool:
@@ -186,7 +202,7 @@ class Comparison:
         if (bo != ho) if self.same_rules else any(bo[b] != ho[h] for b, h in self.shared):
             self.rules_changed += 1
             self._rule_examples(base.record, bo, ho)
-        if base.outputs != head.outputs:
+        if not same_value(base.outputs, head.outputs):
             self._outputs(base.outputs, head.outputs)
         if base.decision != head.decision:
             cell = self.cell_examples.setdefault((base.decision, head.decision), [])
@@ -205,7 +221,7 @@ class Comparison:
         changed = False
         for name in self.outputs_on_both:
             before, after = base.get(name), head.get(name)
-            if before != after:
+            if not same_value(before, after):
                 changed = True
                 self._output_change(name, (), before, after)
         self.outputs_changed += changed
@@ -213,7 +229,7 @@ class Comparison:
     def _output_change(self, name: str, key: tuple[str, ...], before: Any, after: Any) -> None:
         if isinstance(before, dict) and isinstance(after, dict) and len(key) < _NESTING:
             for inner in {**before, **after}:
-                if before.get(inner) != after.get(inner):
+                if (inner in before) != (inner in after) or not same_value(before.get(inner), after.get(inner)):
                     self._output_change(name, (*key, str(inner)), before.get(inner), after.get(inner))
             return
         place = self.output_places.get((name, key))
@@ -244,7 +260,7 @@ class Comparison:
         """The keys' counts moved into the decision matrix and each rule's transitions."""
         for (bd, hd, bo, ho), count in self.keys.items():
             self.decisions[(bd, hd)] += count
-            if not bo or not ho:  # invalid: no rule ran
+            if bd == INVALID or hd == INVALID:  # no rule ran (not "no outcomes": a side may have no rules)
                 continue
             for counts, (_, b, h) in zip(self.transitions, self.rules):
                 counts[(bo[b] if b is not None else None, ho[h] if h is not None else None)] += count
@@ -331,8 +347,13 @@ def sides_note(base: dict, head: dict) -> str | None:
                 f"comes from the date alone ({base['as_of']} to {head['as_of']}), as windows close, deadlines "
                 f"pass and dated facts come into view.")
     if base["version_given"] or head["version_given"]:
-        return (f"Both sides use the same policy files; the versions were chosen: {base['policy']['version']} "
-                f"on the base, {head['policy']['version']} on the head.")
+        # a side whose version was not given has the one in force on its date: say so, and name
+        # the dates when they differ too, for then the versions do not explain every move
+        def how(side: dict) -> str:
+            return f"{side['policy']['version']} ({'chosen' if side['version_given'] else 'in force on ' + side['as_of']})"
+        moves = "every move comes from the versions alone" if same_date else \
+            f"moves come from the versions and from the dates ({base['as_of']} to {head['as_of']})"
+        return f"Both sides use the same policy files, {how(base)} on the base and {how(head)} on the head: {moves}."
     return (f"The policy files are the same on both sides: the version differs only because of the date. "
             f"Every record is judged under {base['policy']['version']} (in force on {base['as_of']}) on the base "
             f"and {head['policy']['version']} (in force on {head['as_of']}) on the head; moves come from the "

@@ -56,9 +56,17 @@ def copy_at_revision(path: Path, revision: str, into: Path) -> Snapshot:
     inside = PurePosixPath(Path(os.path.relpath(os.path.realpath(absolute), os.path.realpath(top))).as_posix())
     if inside.parts and inside.parts[0] == "..":
         raise UsageError(f"{path}: is outside the git repository at {top}")
-    commit = _git(top, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}",
-                  what=f"no revision `{revision}` in the git repository at {top}; fetch it first "
-                       f"(git fetch origin) or name a branch, tag or commit").strip()
+    try:
+        commit = _git(top, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}",
+                      what=f"no revision `{revision}` in the git repository at {top}; fetch it first "
+                           f"(git fetch origin) or name a branch, tag or commit").strip()
+    except UsageError:
+        # `HEAD^{tree}`, `HEAD:policies/x.yaml`: there, but not a commit; fetching would not help
+        kind = "a tree" if _resolves(top, f"{revision}^{{tree}}") else "a file" if _resolves(top, revision) else None
+        if kind is None:
+            raise
+        raise UsageError(f"`{revision}` names {kind}, not a commit; name a branch, tag or commit "
+                         f"(e.g. origin/main)") from None
     listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", str(inside),
                    what=f"cannot list {inside} at {revision}")
     entries = [entry for entry in listing.split("\0") if entry]
@@ -80,11 +88,16 @@ def copy_at_revision(path: Path, revision: str, into: Path) -> Snapshot:
     contents = _blobs(top, [obj for _, obj, _ in wanted])
     for (mode, obj, relative), content in zip(wanted, contents):
         destination = (into if whole_file else target).joinpath(*relative.parts)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if mode == "120000":  # a link, kept a link: loading refuses it by name, as in a checkout
-            os.symlink(content.decode("utf-8", "replace"), destination)
-        else:
-            destination.write_bytes(content)
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if mode == "120000":  # a link, kept a link: loading refuses it by name, as in a checkout
+                os.symlink(content.decode("utf-8", "replace"), destination)
+            else:
+                destination.write_bytes(content)
+        except OSError as exc:  # a tree no checkout would write: one name twice, a file and a folder, too long
+            shown = PurePosixPath(inside, relative) if not whole_file else inside
+            raise UsageError(f"{revision}:{clip(str(shown), 200)}: cannot be copied out of git "
+                             f"({exc.strerror or exc}); this repository is not usable") from None
     if whole_file:
         return Snapshot(into / inside.name, revision, commit, str(inside))
     target.mkdir(parents=True, exist_ok=True)
@@ -93,6 +106,14 @@ def copy_at_revision(path: Path, revision: str, into: Path) -> Snapshot:
 
 def _safe(path: PurePosixPath) -> bool:
     return all(part not in ("", ".", "..", ".git") and "\\" not in part for part in path.parts)
+
+
+def _resolves(top: str, name: str) -> bool:
+    try:
+        _git(top, "rev-parse", "--verify", "--quiet", name, what=name)
+    except UsageError:
+        return False
+    return True
 
 
 def _blobs(top: str, objects: list[str]) -> list[bytes]:
@@ -117,7 +138,10 @@ def _git(where, *args: str, what: str) -> str:
 
 
 def _run(where: str, args: list[str], given: bytes | None, what: str) -> bytes:
-    environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    # A path is a name, never a pattern: without GIT_LITERAL_PATHSPECS a folder called
+    # `:(top)pa` is pathspec magic and `ls-tree` lists `pa` instead.
+    environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
+                   "GIT_LITERAL_PATHSPECS": "1"}
     try:
         done = subprocess.run(["git", "-C", where, *args], input=given, capture_output=True, env=environment,
                               timeout=GIT_SECONDS, check=False)

@@ -478,3 +478,28 @@ def test_raising_the_fee_over_the_corpus_moves_exactly_the_expected_records(tmp_
 def test_the_readme_shows_real_output():
     """The README shows diff's output abridged with `…` lines: every other line is printed, in order."""
     assert_readme_shows_real_output("ecfmg-policy diff examples/corpus.jsonl", least_lines=20)
+
+
+def test_a_git_dir_left_by_a_hook_does_not_send_git_elsewhere(tmp_path, monkeypatch):
+    """Run from a git hook, GIT_DIR names the hook's repository: --base-ref still reads the
+    repository that holds the policy folder."""
+    repo, other = tmp_path / "repo", tmp_path / "other"
+    two_commits(repo)
+    other.mkdir()
+    git(other, "init", "-q")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(other))
+    document, proc = diff_json("examples/corpus.jsonl", "--base-ref", "HEAD~1", "--as-of", "2022-06-01", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert document["base"]["commit"] == git(repo, "rev-parse", "HEAD~1").strip()
+    assert document["records"]["changed"] > 0
+
+
+def test_no_examples_says_none_are_shown():
+    args = (str(CORPUS), "--base-version", "2021.2", "--head-version", "2022.1", "--as-of", "2022-06-01",
+            "--examples", "0")
+    text = invoke("diff", *args).stdout
+    assert "  eligible -> pending: 135 record(s)\n    (--examples 0: none shown)\n" in text
+    assert "and 135 more" not in text
+    markdown = invoke("diff", *args, "--format", "markdown").stdout
+    assert "- (--examples 0: none shown)" in markdown

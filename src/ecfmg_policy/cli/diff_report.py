@@ -166,7 +166,8 @@ def render_text(document: dict, color: bool = False) -> str:
             if not example["rules"]:
                 lines.append("      no rule's outcome changed: the policy's scope did")
         if len(cell["records"]) < cell["count"]:
-            lines.append(f"    and {count(cell['count'] - len(cell['records']))} more")
+            lines.append(f"    and {count(cell['count'] - len(cell['records']))} more" if cell["records"]
+                         else f"    (--examples {document['examples_kept']}: none shown)")
     invalid = document[INVALID]
     if invalid["count"]:
         lines += ["", style(f"Invalid records: {count(invalid['count'])}", "magenta", bold=True)
@@ -264,7 +265,8 @@ def render_markdown(document: dict) -> str:
                     if rule[side] and rule[side]["message"]:
                         out.append(f"    - {side}: {md(clip(rule[side]['message'], MESSAGE_CHARACTERS))}")
         if len(cell["records"]) < cell["count"]:
-            out.append(f"- and {count(cell['count'] - len(cell['records']))} more")
+            out.append(f"- and {count(cell['count'] - len(cell['records']))} more" if cell["records"]
+                       else f"- (--examples {document['examples_kept']}: none shown)")
         out += ["", "</details>", ""]
     invalid = document[INVALID]
     if invalid["count"]:

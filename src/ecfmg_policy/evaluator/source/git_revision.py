@@ -21,6 +21,7 @@ from ecfmg_policy.errors import UsageError, clip
 
 GIT_SECONDS = 120  # one git command; past it the repository is taken as unusable, not waited on
 POLICY_SUFFIXES = (".yaml", ".yml")
+_REPOSITORY_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,10 @@ def _git(where, *args: str, what: str) -> str:
 def _run(where: str, args: list[str], given: bytes | None, what: str) -> bytes:
     # A path is a name, never a pattern: without GIT_LITERAL_PATHSPECS a folder called
     # `:(top)pa` is pathspec magic and `ls-tree` lists `pa` instead.
-    environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
+    # -C finds the repository; a GIT_DIR or GIT_WORK_TREE left by a hook that runs us must not
+    # point git at another one
+    inherited = {name: value for name, value in os.environ.items() if name not in _REPOSITORY_VARIABLES}
+    environment = {**inherited, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
                    "GIT_LITERAL_PATHSPECS": "1"}
     try:
         done = subprocess.run(["git", "-C", where, *args], input=given, capture_output=True, env=environment,

@@ -151,9 +151,7 @@ def _load_side(side: Side, given_data: dict[str, Path], scratch: Path) -> tuple[
     try:
         return Engine.load(snapshot.path if snapshot else side.path, given_data), snapshot
     except PolicyError as exc:
-        click.echo(f"ecfmg-policy: the {side.name}'s policies ({_shown_folder(side, snapshot)}) cannot be used:",
-                   err=True)
-        fail_policy(PolicyError([_relabel(d, snapshot) for d in exc.diagnostics]))
+        _fail_side(side, snapshot, exc)
     except UsageError as exc:
         raise click.BadParameter(str(exc), param_hint="--data") from None
     except InputError as exc:
@@ -171,12 +169,16 @@ def _differ(base: Side, base_engine: Engine, base_snapshot, head: Side, head_eng
         head_engine.evaluator(head.as_of, head.version)
         return Differ(base_engine, base.as_of, base.version, head_engine, head.as_of, head.version, examples)
     except PolicyError as exc:
-        snapshot = base_snapshot if side is base else head_snapshot
-        click.echo(f"ecfmg-policy: the {side.name}'s policies ({_shown_folder(side, snapshot)}) cannot be used:",
-                   err=True)
-        fail_policy(PolicyError([_relabel(d, snapshot) for d in exc.diagnostics]))
+        _fail_side(side, base_snapshot if side is base else head_snapshot, exc)
     except UsageError as exc:
         usage_error(f"the {side.name}: {exc}")
+
+
+def _fail_side(side: Side, snapshot: Snapshot | None, error: PolicyError) -> None:
+    """A broken side ends the command with exit 3: which side, then each problem, named as the
+    user knows the files (``REVISION:path`` for a copy out of git)."""
+    click.echo(f"ecfmg-policy: the {side.name}'s policies ({_shown_folder(side, snapshot)}) cannot be used:", err=True)
+    fail_policy(PolicyError([_relabel(d, snapshot) for d in error.diagnostics]))
 
 
 def _describe(side: Side, engine: Engine, snapshot: Snapshot | None, compiled) -> dict:

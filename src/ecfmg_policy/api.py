@@ -103,12 +103,7 @@ class Engine:
 
         result = self.check_entry(entry, as_of, version)
         compiled = self.policies.select(as_of, version)
-        hashes = {}
-        for file in sorted(explanation.files_of(compiled)):
-            try:
-                hashes[file] = hashlib.sha256(Path(file).read_bytes()).hexdigest()
-            except OSError:  # gone since it was loaded: the explanation says it cannot vouch for it
-                hashes[file] = None
+        hashes = {file: file_sha256(file) for file in sorted(explanation.files_of(compiled))}
         return explanation.explain(result, entry.value, raw, self.data,
                                    explanation.Sources(self.policies.versions, hashes))
 
@@ -147,6 +142,15 @@ class Differ:
                            head.evaluate_valid(entry.label, record, head_day))
         self.comparison.add(*results)
         return results[0]
+
+
+def file_sha256(file: str) -> str | None:
+    """The SHA-256 of a policy file's bytes, as reports vouch for what they used (``explain``,
+    ``diff``); None when it is gone since it was loaded, so the report says it cannot vouch."""
+    try:
+        return hashlib.sha256(Path(file).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def parse_day(value: datetime.date | str) -> datetime.date:

@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from ecfmg_policy import __version__
-from ecfmg_policy.api import Differ, Engine
+from ecfmg_policy.api import Differ, Engine, file_sha256
 from ecfmg_policy.cli.batch import problem_lines
 from ecfmg_policy.cli.common import (DateParam, check_output, check_paths_exist, fail_policy, parse_data, usage_error,
                                      write_document)
@@ -185,7 +185,7 @@ def _describe(side: Side, engine: Engine, snapshot: Snapshot | None, compiled) -
     """What the report says of a side: where its policies came from, the version used, its files."""
     policy = compiled.policy
     every_file = sorted({file for version in engine.policies.versions for file in files_of(version)})
-    digests = {file: _sha256(file) for file in every_file}
+    digests = {file: file_sha256(file) for file in every_file}
     whole = hashlib.sha256("".join(sorted(str(d) for d in digests.values())).encode()).hexdigest()
     return {
         "policies": _shown_folder(side, snapshot),
@@ -200,13 +200,6 @@ def _describe(side: Side, engine: Engine, snapshot: Snapshot | None, compiled) -
                   for file in sorted(files_of(compiled))],
         "policies_sha256": whole,
     }
-
-
-def _sha256(file: str) -> str | None:
-    try:
-        return hashlib.sha256(Path(file).read_bytes()).hexdigest()
-    except OSError:  # gone since it was loaded: the report cannot vouch for it
-        return None
 
 
 def _shown_folder(side: Side, snapshot: Snapshot | None) -> str:
